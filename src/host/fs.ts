@@ -1,0 +1,69 @@
+/**
+ * The filesystem side of the effects boundary: every path is resolved under
+ * a root directory and may not escape it, and files are written atomically
+ * (temporary file in the same directory, fsync, rename), so a reader or a
+ * crash sees either the old or the new content, never a mix.
+ */
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+
+export class PathEscapeError extends Error {
+  constructor(path: string, root: string) {
+    super(`refusing to write ${JSON.stringify(path)}: it is outside ${root}`);
+    this.name = 'PathEscapeError';
+  }
+}
+
+/** Absolute path of `path` (relative, or absolute meaning "under the root") inside `root`. */
+export function underRoot(root: string, path: string): string {
+  const base = resolve(root);
+  const full = resolve(base, `.${isAbsolute(path) ? path : `/${path}`}`);
+  const rel = relative(base, full);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new PathEscapeError(path, base);
+  return full;
+}
+
+export interface FileToWrite {
+  path: string;
+  content: string;
+  mode: number;
+}
+
+/**
+ * Write all files under `root`. Every file is first written to a temporary
+ * sibling and synced; only when all succeeded are they renamed into place.
+ * On failure the temporaries are removed and nothing is replaced.
+ */
+export function writeFilesAtomically(root: string, files: readonly FileToWrite[]): string[] {
+  const staged: { tmp: string; final: string }[] = [];
+  try {
+    for (const f of files) {
+      const final = underRoot(root, f.path);
+      mkdirSync(dirname(final), { recursive: true, mode: 0o755 });
+      const tmp = `${final}.stratus-tmp-${process.pid}`;
+      const fd = openSync(tmp, 'w', f.mode);
+      staged.push({ tmp, final });
+      try {
+        fchmodSync(fd, f.mode);
+        writeSync(fd, f.content);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  } catch (e) {
+    for (const s of staged) rmSync(s.tmp, { force: true });
+    throw e;
+  }
+  for (const s of staged) renameSync(s.tmp, s.final);
+  for (const dir of new Set(staged.map((s) => dirname(s.final)))) {
+    try {
+      const fd = openSync(dir, 'r');
+      fsyncSync(fd);
+      closeSync(fd);
+    } catch {
+      // Directory fsync is best effort (not supported on every filesystem).
+    }
+  }
+  return staged.map((s) => s.final);
+}

@@ -1,0 +1,26 @@
+/**
+ * Conformance with cloud-init's own renderer fixtures (../shared/conformance):
+ * for each renderer at least 90% of the cases cloud-init itself passes must
+ * pass. Every remaining difference is listed in docs/differences.md.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import { CONFORMANCE_DIR, runConformance, tally } from './conformance/run.ts';
+
+const REQUIRED = 0.9;
+
+test('renderer conformance with cloud-init fixtures', { skip: !existsSync(CONFORMANCE_DIR) && 'conformance data not found at ../shared/conformance' }, (t) => {
+  const results = runConformance();
+  const tallies = tally(results);
+  const lines = tallies.map(
+    (x) => `${x.label.padEnd(20)} ${String(x.passed).padStart(3)}/${String(x.upstreamPassed).padEnd(3)} (${((100 * x.passed) / x.upstreamPassed).toFixed(1)}%) of cases cloud-init passes; ${x.extraPassed}/${x.extraTotal} of the others`,
+  );
+  t.diagnostic('per-renderer conformance:');
+  for (const l of lines) t.diagnostic(l);
+  console.log(['conformance (stratus passes / cloud-init passes):', ...lines].join('\n'));
+  for (const x of tallies) {
+    const failing = results.filter((r) => r.label === x.label && r.upstream === 'passed' && !r.ok).map((r) => `  ${r.caseName}: ${r.detail}`);
+    assert.ok(x.passed >= Math.ceil(REQUIRED * x.upstreamPassed), `${x.label}: ${x.passed}/${x.upstreamPassed} is below 90%; failing:\n${failing.join('\n')}`);
+  }
+});
