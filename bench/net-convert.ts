@@ -1,0 +1,139 @@
+/**
+ * Whole-process net-convert: stratus (the bundle, dist/stratus.js) against
+ * Debian's cloud-init (`cloud-init devel net-convert`) on the same inputs and
+ * output kinds, interleaved A B A B … so machine noise hits both alike.
+ * Each run writes into a fresh temp dir inside a private network namespace,
+ * with the clean environment a systemd unit gets (env -i PATH=…): this
+ * machine's shell sets NODE_EXTRA_CA_CERTS, which alone costs node ~60 ms per
+ * start and is never set on a booting instance.
+ *
+ *   npm run bench -- [--reps N] [--json FILE]
+ *
+ * Prints per-case medians (min/max) of wall time and peak RSS and the
+ * cloud-init/stratus ratio, then overall medians. Needs root (unshare) and
+ * the cloud-init and time packages.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { reps: { type: 'string' }, json: { type: 'string' } } });
+const REPS = Number(values.reps ?? 10);
+const CONFORMANCE = '../shared/conformance';
+
+interface Input {
+  name: string;
+  path: string;
+  kind: 'yaml' | 'network_data.json';
+  macs: string[];
+}
+
+const inputs: Input[] = [
+  { name: 'nocloud-v2', path: 'examples/nocloud/network-config', kind: 'yaml', macs: [] },
+  { name: 'large-v1', path: `${CONFORMANCE}/renderers/large_v1/input.yaml`, kind: 'yaml', macs: [] },
+  { name: 'bond-v2', path: `${CONFORMANCE}/renderers/bond_v2/input.yaml`, kind: 'yaml', macs: [] },
+  {
+    name: 'openstack-json',
+    path: `${CONFORMANCE}/openstack/test_net.OS_SAMPLES.0/network_data.json`,
+    kind: 'network_data.json',
+    macs: ['eth0,fa:16:3e:ed:9a:59'],
+  },
+];
+const CLEAN_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const OUTPUTS = ['netplan', 'networkd', 'network-manager', 'sysconfig', 'eni'] as const;
+const DISTRO: Record<(typeof OUTPUTS)[number], string> = {
+  netplan: 'ubuntu',
+  networkd: 'debian',
+  'network-manager': 'fedora',
+  sysconfig: 'rhel',
+  eni: 'debian',
+};
+
+interface Sample {
+  wallMs: number;
+  rssKb: number;
+  ok: boolean;
+}
+
+function runOnce(cmd: string[], outDir: string): Sample {
+  const timeFile = join(outDir, '..', `${outDir.split('/').pop()}.time`);
+  const start = process.hrtime.bigint();
+  const r = spawnSync('unshare', ['--net', '--', 'env', '-i', `PATH=${CLEAN_PATH}`, '/usr/bin/time', '-f', '%M', '-o', timeFile, ...cmd], {
+    encoding: 'utf8',
+  });
+  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const rssKb = existsSync(timeFile) ? Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop()) : NaN;
+  return { wallMs, rssKb, ok: r.status === 0 };
+}
+
+function stats(xs: number[]): { median: number; min: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { median, min: s[0]!, max: s[s.length - 1]! };
+}
+
+if (!existsSync('dist/stratus.js')) throw new Error('build first: npm run build');
+const hasCloudInit = spawnSync('cloud-init', ['--version']).status === 0;
+if (!hasCloudInit) console.warn('cloud-init is not installed (apt-get install cloud-init): measuring stratus only');
+
+const work = mkdtempSync(join(tmpdir(), 'stratus-bench-'));
+const results: Record<string, unknown>[] = [];
+try {
+  for (const input of inputs) {
+    for (const out of OUTPUTS) {
+      const common = ['-p', input.path, '-k', input.kind, '-O', out, '-D', DISTRO[out], ...input.macs.flatMap((m) => ['-m', m])];
+      const a: Sample[] = [];
+      const b: Sample[] = [];
+      for (let i = -1; i < REPS; i++) {
+        // i = -1 is a warm-up of both (page cache), not counted.
+        const da = join(work, `a-${input.name}-${out}-${i}`);
+        const sa = runOnce([process.execPath, 'dist/stratus.js', 'net-convert', ...common, '-d', da], da);
+        if (i >= 0) a.push(sa);
+        if (hasCloudInit) {
+          const db = join(work, `b-${input.name}-${out}-${i}`);
+          const sb = runOnce(['cloud-init', 'devel', 'net-convert', ...common, '-d', db], db);
+          if (i >= 0) b.push(sb);
+        }
+      }
+      const wa = stats(a.map((s) => s.wallMs));
+      const ra = stats(a.map((s) => s.rssKb));
+      const row: Record<string, unknown> = {
+        input: input.name,
+        output: out,
+        stratus: { wall_ms: wa, max_rss_kb: ra, all_ok: a.every((s) => s.ok) },
+      };
+      if (b.length) {
+        const wb = stats(b.map((s) => s.wallMs));
+        const rb = stats(b.map((s) => s.rssKb));
+        row['cloud_init'] = { wall_ms: wb, max_rss_kb: rb, all_ok: b.every((s) => s.ok) };
+        row['speedup'] = wb.median / wa.median;
+        row['rss_ratio'] = rb.median / ra.median;
+      }
+      results.push(row);
+      const f = (x: { median: number; min: number; max: number }) => `${x.median.toFixed(1)} (${x.min.toFixed(1)}–${x.max.toFixed(1)})`;
+      const cb = row['cloud_init'] as { wall_ms: { median: number; min: number; max: number }; max_rss_kb: { median: number } } | undefined;
+      console.log(
+        [
+          `${input.name}/${out}`.padEnd(34),
+          `stratus ${f(wa)} ms ${Math.round(ra.median / 1024)} MiB`.padEnd(40),
+          cb ? `cloud-init ${f(cb.wall_ms)} ms ${Math.round(cb.max_rss_kb.median / 1024)} MiB`.padEnd(46) : '',
+          cb ? `x${(row['speedup'] as number).toFixed(1)} faster` : '',
+          (row['stratus'] as { all_ok: boolean }).all_ok ? '' : ' (stratus FAILED)',
+          cb && !(row['cloud_init'] as { all_ok: boolean }).all_ok ? ' (cloud-init FAILED)' : '',
+        ].join(' '),
+      );
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+const speedups = results.map((r) => r['speedup']).filter((x): x is number => typeof x === 'number');
+if (speedups.length) {
+  const s = stats(speedups);
+  console.log(`\nspeedup (cloud-init wall / stratus wall), median over ${speedups.length} cases: x${s.median.toFixed(1)} (min x${s.min.toFixed(1)}, max x${s.max.toFixed(1)})`);
+}
+const summary = { reps: REPS, node: process.version, date: new Date().toISOString(), results };
+if (values.json) writeFileSync(values.json, `${JSON.stringify(summary, null, 2)}\n`);

@@ -1,0 +1,10 @@
+#!/bin/sh
+# Installs what the test suite needs on a fresh Debian 12 machine (run as root):
+# the real network tools the rendered files are validated with, then the npm
+# packages from the lockfile. Installing these starts no daemon (no systemd PID 1).
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
+  iproute2 netplan.io network-manager gir1.2-nm-1.0 python3-gi ifupdown systemd udev util-linux
+npm ci
