@@ -3,15 +3,23 @@
  * one format and write the files of one network stack under a directory.
  * Flags as cloud-init's. Nothing is written unless the input is valid.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readNetworkInput } from '../net/input.ts';
 import { isMac } from '../net/ip.ts';
 import { KNOWN_DISTROS, renderConfigFor } from '../net/render/distro.ts';
-import { renderEni, renderNetplan, renderNetworkd, renderNetworkManager, renderSysconfig, type RenderResult } from '../net/render/index.ts';
+import {
+  renderEni,
+  renderNetplan,
+  renderNetworkd,
+  renderNetworkManager,
+  renderSysconfig,
+  type ReadExisting,
+  type RenderResult,
+} from '../net/render/index.ts';
 import type { NetworkState } from '../net/state.ts';
-import { writeFilesAtomically } from '../host/fs.ts';
-import { formatDiagnostic } from '../text/diagnostics.ts';
+import { underRoot, writeFilesAtomically } from '../host/fs.ts';
+import { formatDiagnostic, InputError } from '../text/diagnostics.ts';
 
 const KINDS = ['eni', 'network_data.json', 'yaml'] as const;
 const OUTPUT_KINDS = ['eni', 'netplan', 'networkd', 'sysconfig', 'network-manager'] as const;
@@ -69,27 +77,30 @@ export async function netConvert(argv: string[]): Promise<number> {
   const outputKind = values['output-kind'] as OutputKind | undefined;
   const directory = values.directory;
   const distro = values.distro ?? 'ubuntu';
-  if (!input) return usageError('--network-data is required');
-  if (!kind || !KINDS.includes(kind)) return usageError(`--kind must be one of ${KINDS.join(', ')}`);
-  if (!outputKind || !OUTPUT_KINDS.includes(outputKind)) return usageError(`--output-kind must be one of ${OUTPUT_KINDS.join(', ')}`);
-  if (!directory) return usageError('--directory is required');
-  if (!KNOWN_DISTROS.includes(distro)) return usageError(`unknown --distro ${JSON.stringify(distro)}`);
+  const oneOf = (flag: string, value: string | undefined, choices: readonly string[]) =>
+    value === undefined ? `${flag} is required (one of ${choices.join(', ')})` : `${flag} ${JSON.stringify(value)} is not one of ${choices.join(', ')}`;
+  if (!input) return usageError('--network-data (-p) is required: the network config to read');
+  if (!kind || !KINDS.includes(kind)) return usageError(oneOf('--kind (-k)', kind, KINDS));
+  if (!outputKind || !OUTPUT_KINDS.includes(outputKind)) return usageError(oneOf('--output-kind (-O)', outputKind, OUTPUT_KINDS));
+  if (!directory) return usageError('--directory (-d) is required: where to write the files');
+  if (!KNOWN_DISTROS.includes(distro)) return usageError(`--distro (-D) ${JSON.stringify(distro)} is not a known distro (e.g. ubuntu, debian, rhel, fedora, opensuse, alpine)`);
   const macs = new Map<string, string>();
   for (const item of values.mac ?? []) {
     const comma = item.indexOf(',');
     const name = item.slice(0, comma);
     const mac = item.slice(comma + 1);
-    if (comma < 1 || !isMac(mac)) return usageError(`--mac ${JSON.stringify(item)} must be NAME,MAC`);
+    if (comma < 1 || !isMac(mac) || !/^[^\s/:]{1,15}$/.test(name)) {
+      return usageError(`--mac ${JSON.stringify(item)} must be NAME,MAC (an interface name, a comma, a MAC address such as eth0,52:54:00:12:34:56)`);
+    }
     macs.set(mac.toLowerCase(), name);
   }
 
-  let text: string;
-  try {
-    text = readFileSync(input, 'utf8');
-  } catch (e) {
-    process.stderr.write(`stratus net-convert: cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+  const read = readInput(input);
+  if ('error' in read) {
+    process.stderr.write(`stratus net-convert: ${read.error}; nothing written\n`);
     return 1;
   }
+  const text = read.text;
 
   const parsed = readNetworkInput(text, input, kind, { macToName: macs });
   for (const d of parsed.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
@@ -104,7 +115,16 @@ export async function netConvert(argv: string[]): Promise<number> {
   const state = parsed.state;
   if (values.debug) process.stderr.write(`Internal state:\n${JSON.stringify(state, null, 2)}\n`);
 
-  const result = render(state, outputKind, distro);
+  let result: RenderResult;
+  try {
+    result = render(state, outputKind, distro, directory);
+  } catch (e) {
+    // A renderer refuses a state its target cannot hold (e.g. two default routes sysconfig cannot tell apart).
+    if (!(e instanceof InputError)) throw e;
+    for (const d of e.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    process.stderr.write(`stratus net-convert: ${input} cannot be rendered for ${outputKind}; nothing written\n`);
+    return 1;
+  }
   for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
   try {
     writeFilesAtomically(directory, result.files);
@@ -116,7 +136,70 @@ export async function netConvert(argv: string[]): Promise<number> {
   return 0;
 }
 
-function render(state: NetworkState, outputKind: OutputKind, distro: string): RenderResult {
+/** Larger inputs are refused: a real network config is a few kilobytes, and parsing time grows with size. */
+export const MAX_INPUT_BYTES = 1024 * 1024;
+
+/** The input as text: at most MAX_INPUT_BYTES (read in bounded steps, so a pipe or device cannot exhaust memory), valid UTF-8. */
+function readInput(path: string): { text: string } | { error: string } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    return { error: `cannot read ${path}: ${describeErrno(e)}` };
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    if (fstatSync(fd).isDirectory()) return { error: `cannot read ${path}: it is a directory` };
+    const buf = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_INPUT_BYTES) {
+        return { error: `${path} is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB, too large for a network config` };
+      }
+      chunks.push(Buffer.from(buf.subarray(0, n)));
+    }
+  } catch (e) {
+    return { error: `cannot read ${path}: ${describeErrno(e)}` };
+  } finally {
+    closeSync(fd);
+  }
+  const bytes = Buffer.concat(chunks);
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    return { error: `${path} is not UTF-8 text (a network config is YAML, JSON or ENI text)` };
+  }
+}
+
+function describeErrno(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const known: Record<string, string> = {
+    ENOENT: 'no such file',
+    EACCES: 'permission denied',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a parent of it is not a directory',
+  };
+  return (code !== undefined ? known[code] : undefined) ?? (e as Error).message;
+}
+
+/** cloud-init's ENI renderer also writes udev rules naming the physical devices, at this default path. */
+const ENI_NETRULES_PATH = 'etc/udev/rules.d/70-persistent-net.rules';
+
+/** A file that already exists under the output directory (sysconfig merges into resolv.conf and sysconfig/network). */
+function existingUnder(directory: string): ReadExisting {
+  return (path) => {
+    try {
+      return readFileSync(underRoot(directory, path), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+function render(state: NetworkState, outputKind: OutputKind, distro: string, directory: string): RenderResult {
   const cfg = renderConfigFor(distro);
   switch (outputKind) {
     case 'netplan':
@@ -126,8 +209,8 @@ function render(state: NetworkState, outputKind: OutputKind, distro: string): Re
     case 'network-manager':
       return renderNetworkManager(state);
     case 'sysconfig':
-      return renderSysconfig(state, { flavor: cfg.sysconfigFlavor });
+      return renderSysconfig(state, { flavor: cfg.sysconfigFlavor, existing: existingUnder(directory) });
     case 'eni':
-      return renderEni(state, { path: cfg.eniPath, header: cfg.eniHeader });
+      return renderEni(state, { path: cfg.eniPath, header: cfg.eniHeader, netrulesPath: ENI_NETRULES_PATH });
   }
 }

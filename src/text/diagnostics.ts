@@ -54,7 +54,11 @@ export function show(value: unknown): string {
   let text: string;
   if (typeof value === 'string') text = JSON.stringify(value);
   else if (value === null || value === undefined) text = String(value);
-  else if (typeof value === 'object') text = Array.isArray(value) ? 'a list' : 'a mapping';
+  else if (Array.isArray(value)) text = 'a list';
+  else if (value instanceof Uint8Array) text = 'binary data (!!binary)';
+  else if (value instanceof Set) text = 'a set (!!set)';
+  else if (value instanceof Map) text = 'an ordered mapping (!!omap)';
+  else if (typeof value === 'object') text = 'a mapping';
   else text = String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

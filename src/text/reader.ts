@@ -42,7 +42,7 @@ export class Reader {
   /** A string; numbers are accepted and turned into their decimal text. */
   string(value: unknown, path: readonly PathSegment[]): string | undefined {
     if (typeof value === 'string') {
-      if (/[\u0000-\u001f\u007f]/.test(value)) return this.error(path, `${show(value)} contains control characters`);
+      if (/[\u0000-\u001f\u007f]/.test(value)) return this.error(path, `${show(value)} contains a line break, tab or other control character`);
       return value;
     }
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -94,8 +94,11 @@ export class Reader {
   }
 }
 
+/** A plain mapping as YAML and JSON produce it (not a list, binary data, !!set or !!omap). */
 export function isMapping(value: unknown): value is Mapping {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
 export function toBool(value: unknown): boolean | undefined {

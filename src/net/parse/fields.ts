@@ -7,6 +7,14 @@ import type { Mapping, Reader } from '../../text/reader.ts';
 import { ipFamily, isMac, parsePrefix } from '../ip.ts';
 import type { Route } from '../state.ts';
 
+/**
+ * `table[key]` for a key taken from the input: only the table's own entries,
+ * so keys such as "constructor" or "__proto__" do not reach Object.prototype.
+ */
+export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Values that count as absent: null, undefined and the empty string (cloud-init prunes them). */
 export function present(value: unknown): boolean {
   return value !== null && value !== undefined && value !== '';
@@ -26,7 +34,9 @@ export function readIfName(r: Reader, value: unknown, path: readonly PathSegment
 export function readDeviceId(r: Reader, value: unknown, path: readonly PathSegment[]): string | undefined {
   const id = r.string(value, path);
   if (id === undefined) return undefined;
-  if (id === '' || /[\s/]/.test(id) || id === '.' || id === '..') return r.error(path, `${show(id)} is not a valid device id`);
+  if (id === '' || /[\s/]/.test(id) || id === '.' || id === '..') {
+    return r.error(path, `${show(id)} is not a valid device id (it must not be empty, "." or "..", or contain whitespace or "/")`);
+  }
   return id;
 }
 
@@ -42,12 +52,26 @@ export function readIP(r: Reader, value: unknown, path: readonly PathSegment[], 
   if (ip === undefined) return undefined;
   const f = ipFamily(ip);
   if (f === undefined) return r.error(path, `${show(ip)} is not an IP address`);
-  if (family !== undefined && f !== family) return r.error(path, `${show(ip)} is not an IPv${family} address`);
+  if (family !== undefined && f !== family) {
+    const key = path[path.length - 1];
+    if (key === 'gateway4' || key === 'gateway6') {
+      return r.error(path, `${key} must be an IPv${family} address, not ${show(ip)} (use gateway${f} for an IPv${f} gateway)`);
+    }
+    return r.error(path, `${show(ip)} is not an IPv${family} address`);
+  }
   return ip;
 }
 
+/** Smallest MTU Linux accepts on an Ethernet device (ETH_MIN_MTU). */
+export const MIN_MTU = 68;
+
+/** An MTU; 0, which some datasources write for "unknown", means the device default. */
 export function readMtu(r: Reader, value: unknown, path: readonly PathSegment[]): number | undefined {
-  return r.int(value, path, 0, 65535);
+  if (value === 0 || value === '0') {
+    r.warn(path, 'an mtu of 0 is ignored (the device keeps its default MTU)');
+    return undefined;
+  }
+  return r.int(value, path, MIN_MTU, 65535);
 }
 
 export function readNameservers(r: Reader, value: unknown, path: readonly PathSegment[]): string[] {
@@ -55,8 +79,9 @@ export function readNameservers(r: Reader, value: unknown, path: readonly PathSe
   const out: string[] = [];
   list.forEach((ip, i) => {
     const at = Array.isArray(value) ? [...path, i] : path;
-    if (ipFamily(ip) === undefined) r.error(at, `${show(ip)} is not an IP address`);
-    else out.push(ip);
+    if (ipFamily(ip) !== undefined) out.push(ip);
+    else if (ip.includes('/') && ipFamily(ip.slice(0, ip.indexOf('/'))) !== undefined) r.error(at, `${show(ip)} is not an IP address (a nameserver has no prefix length)`);
+    else r.error(at, `${show(ip)} is not an IP address`);
   });
   return out;
 }
@@ -68,8 +93,9 @@ export function readSearchDomains(r: Reader, value: unknown, path: readonly Path
   const out: string[] = [];
   list.forEach((d, i) => {
     const at = Array.isArray(value) ? [...path, i] : path;
-    if (!DOMAIN.test(d)) r.error(at, `${show(d)} is not a DNS domain name`);
-    else out.push(d);
+    if (DOMAIN.test(d)) out.push(d);
+    else if (/\s/.test(d)) r.error(at, `${show(d)} is not a DNS domain name (it contains whitespace; give each domain as its own list item)`);
+    else r.error(at, `${show(d)} is not a DNS domain name`);
   });
   return out;
 }
@@ -93,7 +119,15 @@ export function readAddress(
   const text = r.string(value, path);
   if (text === undefined) return undefined;
   const parsed = parsePrefix(text.trim());
-  if (!parsed) return r.error(path, `${show(text)} is not an IP address or prefix`);
+  if (!parsed) {
+    const slash = text.indexOf('/');
+    const family = slash >= 0 ? ipFamily(text.slice(0, slash).trim()) : undefined;
+    if (family === 4) {
+      return r.error(path, `${show(text)} has an invalid prefix length (IPv4 allows 0 to 32, or a netmask such as 255.255.255.0)`);
+    }
+    if (family === 6) return r.error(path, `${show(text)} has an invalid prefix length (IPv6 allows 0 to 128)`);
+    return r.error(path, `${show(text)} is not an IP address or prefix`);
+  }
   let prefix = parsed.prefix;
   if (prefix === undefined && present(extra.prefix)) {
     const max = parsed.family === 4 ? 32 : 128;
@@ -129,7 +163,10 @@ export function readRoute(
     gateway = readIP(r, gwRaw, [...path, keys.gw]);
     if (gateway === undefined) return undefined;
   }
-  if (destKey === undefined) return r.error(path, `route has no destination (${keys.dest.join(' or ')})`);
+  if (destKey === undefined) {
+    const names = keys.dest.map((k) => `"${k}"`).join(' or ');
+    return r.error(path, `route has no destination: add ${names} (an address/prefix, or "default")`);
+  }
   const destText = r.string(raw[destKey], [...path, destKey]);
   if (destText === undefined) return undefined;
   let network: string;
@@ -150,7 +187,10 @@ export function readRoute(
     ({ address: network, prefix, family } = a);
   }
   if (gateway !== undefined && ipFamily(gateway) !== family) {
-    return r.error([...path, keys.gw], `gateway ${show(gateway)} is not in the same IP family as destination ${show(destText)}`);
+    return r.error(
+      [...path, keys.gw],
+      `gateway ${show(gateway)} is not in the same IP family as destination ${show(destText)} (IPv${ipFamily(gateway)} gateway, IPv${family} destination)`,
+    );
   }
   const route: Route = { network, prefix };
   if (gateway !== undefined) route.gateway = gateway;

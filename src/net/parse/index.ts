@@ -43,8 +43,9 @@ export function parseNetworkConfig(doc: Pick<LocatedDocument, 'source' | 'value'
   let state: NetworkState | undefined;
   if (version === 1) state = parseV1(r, top, path);
   else if (version === 2) state = parseV2(r, top, path, opts);
-  else if (version === undefined) r.error(path, 'the network config has no version (1 or 2)');
-  else r.error([...path, 'version'], `unsupported network config version ${show(version)} (1 or 2)`);
+  else if (version === undefined) r.error(path, 'the network config has no "version" key (add "version: 1" or "version: 2")');
+  else if (typeof version === 'number') r.error([...path, 'version'], `unsupported network config version ${show(version)} (stratus reads versions 1 and 2)`);
+  else r.error([...path, 'version'], `must be the number 1 or 2, not ${show(version)}${typeof version === 'string' ? ' (a string; write it without quotes)' : ''}`);
   if (!state || hasErrors(r.diagnostics)) return { kind: 'invalid', diagnostics: r.diagnostics };
   return { kind: 'state', state, diagnostics: r.diagnostics };
 }

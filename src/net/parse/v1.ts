@@ -1,9 +1,10 @@
 /** Network config version 1 (a list of typed entries) → NetworkState. */
-import { show, type PathSegment } from '../../text/diagnostics.ts';
+import { formatPath, show, type PathSegment } from '../../text/diagnostics.ts';
 import { toBool, type Mapping, type Reader } from '../../text/reader.ts';
 import { ipFamily } from '../ip.ts';
 import type { BondParams, BridgeParams, Interface, InterfaceType, NetworkState, Route, Subnet, SubnetType } from '../state.ts';
 import {
+  lookup,
   present,
   readAddress,
   readDeviceId,
@@ -47,18 +48,22 @@ const SUBNET_TYPES: Record<string, SubnetType> = {
 
 export function parseV1(r: Reader, root: Mapping, rootPath: PathSegment[]): NetworkState {
   const state: NetworkState = { version: 1, interfaces: [], routes: [], dns: { nameservers: [], search: [] }, useIpv6: false };
-  const entries = r.list(root['config'], [...rootPath, 'config']) ?? [];
-  const defined = new Set<string>();
+  const entries = present(root['config'])
+    ? (r.list(root['config'], [...rootPath, 'config']) ?? [])
+    : (r.error(rootPath, 'a version 1 network config needs a "config" key with the list of its entries') ?? []);
+  /** Where each interface name was defined. */
+  const defined = new Map<string, PathSegment[]>();
   const interfaceDns: { name: string; path: PathSegment[]; nameservers: string[]; search: string[] }[] = [];
   const pending: { iface: Interface; path: PathSegment[] }[] = [];
 
   const upsert = (iface: Interface, path: PathSegment[]): void => {
     const i = state.interfaces.findIndex((x) => x.name === iface.name);
-    if (defined.has(iface.name)) {
-      r.error([...path, 'name'], `interface ${show(iface.name)} is defined more than once`);
+    const first = defined.get(iface.name);
+    if (first) {
+      r.error([...path, 'name'], `interface ${show(iface.name)} is defined more than once (first in ${formatPath(first)})`);
       return;
     }
-    defined.add(iface.name);
+    defined.set(iface.name, path);
     if (i >= 0) {
       const old = state.interfaces[i]!;
       if (old.bondMaster !== undefined) iface.bondMaster = old.bondMaster;
@@ -80,11 +85,15 @@ export function parseV1(r: Reader, root: Mapping, rootPath: PathSegment[]): Netw
     const path = [...rootPath, 'config', index];
     const e = r.mapping(entry, path);
     if (!e) return;
+    if (!present(e['type'])) {
+      r.error(path, 'entry has no "type" (physical, bond, bridge, vlan, infiniband, loopback, nameserver or route)');
+      return;
+    }
     const type = r.string(e['type'], [...path, 'type']);
     if (type === undefined) return;
-    const known = KEYS[type];
+    const known = lookup(KEYS, type);
     if (!known) {
-      r.error([...path, 'type'], `unknown entry type ${show(type)} (physical, bond, bridge, vlan, infiniband, loopback, nameserver or route)`);
+      r.error([...path, 'type'], `unknown entry type ${show(type)} (expected physical, bond, bridge, vlan, infiniband, loopback, nameserver or route)`);
       return;
     }
     r.checkKeys(e, path, known, `a ${type} entry`);
@@ -147,7 +156,7 @@ export function parseV1(r: Reader, root: Mapping, rootPath: PathSegment[]): Netw
 }
 
 function readInterface(r: Reader, e: Mapping, path: PathSegment[], type: InterfaceType): Interface | undefined {
-  if (!present(e['name'])) return r.error(path, `${type} entry has no name`);
+  if (!present(e['name'])) return r.error(path, `${type} entry has no "name"`);
   const name = readIfName(r, e['name'], [...path, 'name']);
   if (name === undefined) return undefined;
   const iface: Interface = { name, configId: name, type, subnets: [], routes: [], routingPolicy: [] };
@@ -197,12 +206,12 @@ function readInterface(r: Reader, e: Mapping, path: PathSegment[], type: Interfa
     iface.bridgeParams = {};
   }
   if (type === 'vlan') {
-    if (!present(e['vlan_link'])) r.error(path, `vlan ${show(name)} has no vlan_link`);
+    if (!present(e['vlan_link'])) r.error(path, `vlan ${show(name)} has no vlan_link (the device it is on)`);
     else {
       const link = readIfName(r, e['vlan_link'], [...path, 'vlan_link']);
       if (link !== undefined) iface.vlanLink = link;
     }
-    if (!present(e['vlan_id'])) r.error(path, `vlan ${show(name)} has no vlan_id`);
+    if (!present(e['vlan_id'])) r.error(path, `vlan ${show(name)} has no vlan_id (0 to 4094)`);
     else {
       const id = r.int(e['vlan_id'], [...path, 'vlan_id'], 0, 4094);
       if (id !== undefined) iface.vlanId = id;
@@ -266,14 +275,15 @@ export function readSubnet(r: Reader, raw: unknown, path: PathSegment[]): Subnet
   const s = r.mapping(raw, path);
   if (!s) return undefined;
   r.checkKeys(s, path, SUBNET_KEYS, 'a subnet');
+  if (!present(s['type'])) return r.error(path, `subnet has no "type" (${Object.keys(SUBNET_TYPES).join(', ')})`);
   const typeText = r.string(s['type'], [...path, 'type']);
   if (typeText === undefined) return undefined;
-  const type = SUBNET_TYPES[typeText];
-  if (!type) return r.error([...path, 'type'], `unknown subnet type ${show(typeText)}`);
+  const type = lookup(SUBNET_TYPES, typeText);
+  if (!type) return r.error([...path, 'type'], `unknown subnet type ${show(typeText)} (expected ${Object.keys(SUBNET_TYPES).join(', ')})`);
   const subnet: Subnet = { type, dnsNameservers: [], dnsSearch: [], routes: [] };
   const addrKey = present(s['address']) ? 'address' : present(s['ip_address']) ? 'ip_address' : undefined;
   if (type === 'static' || type === 'static6') {
-    if (addrKey === undefined) return r.error(path, `${type} subnet has no address`);
+    if (addrKey === undefined) return r.error(path, `${type} subnet has no "address"`);
     const a = readAddress(r, s[addrKey], [...path, addrKey], {
       netmask: s['netmask'],
       prefix: s['prefix'],
@@ -292,7 +302,10 @@ export function readSubnet(r: Reader, raw: unknown, path: PathSegment[]): Subnet
     if (gw !== undefined) {
       const fam = subnet.address !== undefined ? ipFamily(subnet.address) : undefined;
       if (fam !== undefined && ipFamily(gw) !== fam) {
-        r.error([...path, 'gateway'], `gateway ${show(gw)} is not in the same IP family as address ${show(subnet.address)}`);
+        r.error(
+          [...path, 'gateway'],
+          `gateway ${show(gw)} is not in the same IP family as address ${show(subnet.address)} (IPv${ipFamily(gw)} gateway, IPv${fam} address)`,
+        );
       } else subnet.gateway = gw;
     }
   }

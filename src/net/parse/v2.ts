@@ -8,7 +8,7 @@
  * table/on-link, match rules, DHCP overrides, bond/bridge MAC addresses and
  * routes of devices without addresses.
  */
-import { show, type PathSegment } from '../../text/diagnostics.ts';
+import { formatPath, show, type PathSegment } from '../../text/diagnostics.ts';
 import { isMapping, type Mapping, type Reader } from '../../text/reader.ts';
 import type {
   BondParams,
@@ -22,6 +22,7 @@ import type {
   Subnet,
 } from '../state.ts';
 import {
+  lookup,
   present,
   readAddress,
   readDeviceId,
@@ -140,22 +141,36 @@ export function parseV2(r: Reader, root: Mapping, rootPath: PathSegment[], opts:
   const ids = new Map<string, string>();
   const sections: { key: string; devices: Mapping }[] = [];
   for (const key of Object.keys(root)) {
-    if (!(key in SECTION_TYPE)) continue;
+    if (lookup(SECTION_TYPE, key) === undefined) continue;
     if (!present(root[key])) continue;
     const devices = r.mapping(root[key], [...rootPath, key]);
     if (!devices) continue;
     sections.push({ key, devices });
+  }
+  const duplicates = new Set<string>();
+  for (const { key, devices } of sections) {
     for (const id of Object.keys(devices)) {
-      if (ids.has(id)) r.error([...rootPath, key, id], `device id ${show(id)} is also defined in ${ids.get(id)}`);
-      else ids.set(id, key);
+      const first = ids.get(id);
+      if (first === undefined) {
+        ids.set(id, key);
+        continue;
+      }
+      duplicates.add(`${key}\0${id}`);
+      r.error(
+        [...rootPath, key, id],
+        `device id ${show(id)} is already defined in ${first}; ids must be unique across ethernets, bonds, bridges and vlans`,
+      );
     }
   }
 
+  /** Where each device name was defined. */
   const names = new Map<string, PathSegment[]>();
-  const memberOf = new Map<string, string>();
+  /** Bond or bridge each member belongs to. */
+  const memberOf = new Map<string, { type: InterfaceType; id: string }>();
   for (const { key, devices } of sections) {
     for (const [id, raw] of Object.entries(devices)) {
       const path = [...rootPath, key, id];
+      if (duplicates.has(`${key}\0${id}`)) continue;
       if (readDeviceId(r, id, path) === undefined) continue;
       const cfg = raw === null ? {} : r.mapping(raw, path);
       if (!cfg) continue;
@@ -164,14 +179,18 @@ export function parseV2(r: Reader, root: Mapping, rootPath: PathSegment[], opts:
       if (!iface) continue;
       const clash = names.get(iface.name);
       if (clash) {
-        r.error(path, `device name ${show(iface.name)} is already used by another device`);
+        r.error(iface.setName ? [...path, 'set-name'] : path, `device name ${show(iface.name)} is already used by ${formatPath(clash)}`);
         continue;
       }
       names.set(iface.name, path);
+      const rawMembers = Array.isArray(cfg['interfaces']) ? (cfg['interfaces'] as unknown[]) : [];
       for (const member of [...(iface.bondInterfaces ?? []), ...(iface.bridgePorts ?? [])]) {
         const owner = memberOf.get(member);
-        if (owner !== undefined) r.error([...path, 'interfaces'], `${show(member)} is already a member of ${show(owner)}`);
-        else memberOf.set(member, id);
+        const index = rawMembers.findIndex((m) => String(m) === member);
+        const at = index >= 0 ? [...path, 'interfaces', index] : [...path, 'interfaces'];
+        if (owner !== undefined) {
+          r.error(at, `${show(member)} is already a ${owner.type === 'bond' ? 'member of bond' : 'port of bridge'} ${show(owner.id)}`);
+        } else memberOf.set(member, { type: iface.type, id });
       }
       state.interfaces.push(iface);
     }
@@ -287,7 +306,8 @@ function readDevice(
       else list.push(mid);
     });
     if (type === 'bond') {
-      if (!members || members.length === 0) r.error([...path, 'interfaces'], `bond ${show(id)} has no member interfaces`);
+      if (!members) r.error(path, `bond ${show(id)} has no "interfaces" (its member devices)`);
+      else if (members.length === 0) r.error([...path, 'interfaces'], `bond ${show(id)} has no member interfaces`);
       iface.bondInterfaces = list;
       iface.bondParams = {};
     } else {
@@ -303,12 +323,12 @@ function readDevice(
     }
   }
   if (type === 'vlan') {
-    if (!present(cfg['id'])) r.error(path, `vlan ${show(id)} has no id`);
+    if (!present(cfg['id'])) r.error(path, `vlan ${show(id)} has no "id" (the VLAN number, 0 to 4094)`);
     else {
       const vid = r.int(cfg['id'], [...path, 'id'], 0, 4094);
       if (vid !== undefined) iface.vlanId = vid;
     }
-    if (!present(cfg['link'])) r.error(path, `vlan ${show(id)} has no link`);
+    if (!present(cfg['link'])) r.error(path, `vlan ${show(id)} has no "link" (the id of the device it is on)`);
     else {
       const link = readDeviceId(r, cfg['link'], [...path, 'link']);
       if (link !== undefined) {
@@ -327,7 +347,7 @@ function readOverrides(r: Reader, raw: unknown, path: PathSegment[]): DhcpOverri
   if (!m) return undefined;
   const out: DhcpOverrides = {};
   for (const [key, value] of Object.entries(m)) {
-    const field = OVERRIDE_KEYS[key];
+    const field = lookup(OVERRIDE_KEYS, key);
     const at = [...path, key];
     if (!field) {
       r.warn(at, 'unknown DHCP override, ignored');
@@ -352,7 +372,7 @@ function readOverrides(r: Reader, raw: unknown, path: PathSegment[]): DhcpOverri
 function readBondParams(r: Reader, params: Mapping, path: PathSegment[], out: BondParams): void {
   for (const [key, value] of Object.entries(params)) {
     const at = [...path, key];
-    const v1 = BOND_V2_TO_V1[key];
+    const v1 = lookup(BOND_V2_TO_V1, key);
     if (!v1) {
       r.warn(at, 'unknown bond parameter, ignored');
       continue;
@@ -368,7 +388,7 @@ function readBondParams(r: Reader, params: Mapping, path: PathSegment[], out: Bo
 function readBridgeParams(r: Reader, params: Mapping, path: PathSegment[], out: BridgeParams, ports: string[]): void {
   for (const [key, value] of Object.entries(params)) {
     const at = [...path, key];
-    const v1 = BRIDGE_V2_TO_V1[key];
+    const v1 = lookup(BRIDGE_V2_TO_V1, key);
     if (!v1) {
       r.warn(at, 'unknown bridge parameter, ignored');
       continue;
@@ -436,7 +456,7 @@ function readIpConfig(r: Reader, cfg: Mapping, path: PathSegment[], iface: Inter
     const a = readAddress(r, text, at);
     if (!a) return;
     if (typeof text === 'string' && !text.includes('/')) {
-      r.error(at, `${show(text)} has no prefix length (netplan requires address/prefix)`);
+      r.error(at, `${show(text)} has no prefix length; write it as address/prefix, e.g. "${text}/${a.family === 4 ? 24 : 64}"`);
       return;
     }
     const subnet: Subnet = { type: 'static', address: a.address, prefix: a.prefix, dnsNameservers: [], dnsSearch: [], routes: [] };

@@ -131,7 +131,8 @@ function render(label: Label, rc: RendererCase, state: NetworkState, existing: M
         path: mainFile ?? rel(cfg['eni_path']),
         header: typeof cfg['eni_header'] === 'string' ? cfg['eni_header'] : undefined,
         ipCommand: s.ip_command_available ?? true,
-        netrulesPath: rel(cfg['netrules_path']) ?? null,
+        // cloud-init's ENI renderer writes the udev rules unless its config names no path.
+        netrulesPath: 'netrules_path' in cfg ? (rel(cfg['netrules_path']) ?? null) : 'etc/udev/rules.d/70-persistent-net.rules',
       });
   }
 }
