@@ -2,6 +2,7 @@
  * The `stratus` command: dispatches to one module per verb. Verbs are loaded
  * on demand so a stage pays only for the code it runs.
  */
+import { err, out } from '../host/console.ts';
 import { VERSION } from '../version.ts';
 
 type Verb = (argv: string[]) => Promise<number>;
@@ -11,6 +12,11 @@ const VERBS: Record<string, { summary: string; load: () => Promise<Verb> }> = {
     summary: 'convert a network config into files for a network stack',
     load: async () => (await import('./net-convert.ts')).netConvert,
   },
+};
+
+/** Verbs not listed in the usage text. */
+const HIDDEN: Record<string, () => Promise<Verb>> = {
+  'warm-code-cache': async () => (await import('./warm-code-cache.ts')).warmCodeCache,
 };
 
 function usage(): string {
@@ -32,16 +38,18 @@ export async function main(argv: string[]): Promise<number> {
   if (args[0] === 'devel') args = args.slice(1);
   const [verb, ...rest] = args;
   if (verb === undefined || verb === '--help' || verb === '-h') {
-    (verb === undefined ? process.stderr : process.stdout).write(`${usage()}\n`);
+    (verb === undefined ? err : out)(`${usage()}\n`);
     return verb === undefined ? 2 : 0;
   }
   if (verb === '--version' || verb === 'version') {
-    process.stdout.write(`stratus ${VERSION}\n`);
+    out(`stratus ${VERSION}\n`);
     return 0;
   }
-  const entry = VERBS[verb];
+  const hidden = Object.hasOwn(HIDDEN, verb) ? HIDDEN[verb] : undefined;
+  if (hidden) return (await hidden())(rest);
+  const entry = Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined;
   if (!entry) {
-    process.stderr.write(`stratus: unknown verb ${JSON.stringify(verb)}\n\n${usage()}\n`);
+    err(`stratus: unknown verb ${JSON.stringify(verb)}\n\n${usage()}\n`);
     return 2;
   }
   return (await entry.load())(rest);
@@ -53,7 +61,7 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     // Every expected failure is reported by the verb itself; this is a bug.
-    process.stderr.write(`stratus: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    err(`stratus: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = 70;
   },
 );

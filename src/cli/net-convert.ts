@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { err, out } from '../host/console.ts';
 import { readNetworkInput } from '../net/input.ts';
 import { isMac } from '../net/ip.ts';
 import { KNOWN_DISTROS, renderConfigFor } from '../net/render/distro.ts';
@@ -43,7 +44,7 @@ Exit status: 0 written (or network config disabled), 1 invalid input, 2 usage er
 `;
 
 function usageError(message: string): number {
-  process.stderr.write(`stratus net-convert: ${message}\n\n${HELP}`);
+  err(`stratus net-convert: ${message}\n\n${HELP}`);
   return 2;
 }
 
@@ -69,7 +70,7 @@ export async function netConvert(argv: string[]): Promise<number> {
     return usageError((e as Error).message);
   }
   if (values.help) {
-    process.stdout.write(HELP);
+    out(HELP);
     return 0;
   }
   const input = values['network-data'];
@@ -97,23 +98,23 @@ export async function netConvert(argv: string[]): Promise<number> {
 
   const read = readInput(input);
   if ('error' in read) {
-    process.stderr.write(`stratus net-convert: ${read.error}; nothing written\n`);
+    err(`stratus net-convert: ${read.error}; nothing written\n`);
     return 1;
   }
   const text = read.text;
 
   const parsed = readNetworkInput(text, input, kind, { macToName: macs });
-  for (const d of parsed.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  for (const d of parsed.diagnostics) err(`${formatDiagnostic(d)}\n`);
   if (parsed.kind === 'disabled') {
-    process.stderr.write(`stratus net-convert: ${input} disables network configuration; nothing written\n`);
+    err(`stratus net-convert: ${input} disables network configuration; nothing written\n`);
     return 0;
   }
   if (parsed.kind === 'invalid') {
-    process.stderr.write(`stratus net-convert: ${input} is not a valid network config; nothing written\n`);
+    err(`stratus net-convert: ${input} is not a valid network config; nothing written\n`);
     return 1;
   }
   const state = parsed.state;
-  if (values.debug) process.stderr.write(`Internal state:\n${JSON.stringify(state, null, 2)}\n`);
+  if (values.debug) err(`Internal state:\n${JSON.stringify(state, null, 2)}\n`);
 
   let result: RenderResult;
   try {
@@ -121,18 +122,18 @@ export async function netConvert(argv: string[]): Promise<number> {
   } catch (e) {
     // A renderer refuses a state its target cannot hold (e.g. two default routes sysconfig cannot tell apart).
     if (!(e instanceof InputError)) throw e;
-    for (const d of e.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-    process.stderr.write(`stratus net-convert: ${input} cannot be rendered for ${outputKind}; nothing written\n`);
+    for (const d of e.diagnostics) err(`${formatDiagnostic(d)}\n`);
+    err(`stratus net-convert: ${input} cannot be rendered for ${outputKind}; nothing written\n`);
     return 1;
   }
-  for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
+  for (const note of result.notes) err(`note: ${note}\n`);
   try {
     writeFilesAtomically(directory, result.files);
   } catch (e) {
-    process.stderr.write(`stratus net-convert: cannot write under ${directory}: ${(e as Error).message}\n`);
+    err(`stratus net-convert: cannot write under ${directory}: ${(e as Error).message}\n`);
     return 1;
   }
-  process.stderr.write(`Read input format '${kind}' from '${input}'.\nWrote output format '${outputKind}' to '${directory}'\n`);
+  err(`Read input format '${kind}' from '${input}'.\nWrote output format '${outputKind}' to '${directory}'\n`);
   return 0;
 }
 

@@ -16,6 +16,7 @@ import { bondParameters, bridgeParameters } from './netplan/params.ts';
 import { dependencyOrder, hasForwardReference, hasPerPortBridgeOptions, isDeviceSection } from './netplan/order.ts';
 import { compareKeys, emitYaml, type YamlValue } from './netplan/yaml.ts';
 import type { RenderResult } from './types.ts';
+import { placeGlobalRoutes } from './global-routes.ts';
 
 export interface NetplanOptions {
   /** Output path relative to the root (default etc/netplan/50-cloud-init.yaml). */
@@ -80,13 +81,15 @@ const MULTI_PASS_NOTE =
 function convert(state: NetworkState, features: ReadonlySet<string>, notes: string[]): string {
   const sections: Record<Section, Record<string, Entry>> = { ethernets: {}, bonds: {}, bridges: {}, vlans: {} };
   const keyOf = netplanIds(state);
-  const globalRoutes = placeGlobalRoutes(state, notes);
+  // netplan cannot render infiniband devices, so they cannot carry routes either.
+  const global = placeGlobalRoutes(state, (i) => i.type !== 'infiniband');
+  notes.push(...global.notes);
   for (const iface of state.interfaces) {
     const section = sectionOf(iface, notes);
     if (!section) continue;
     const entry = deviceEntry(iface, state.interfaces, keyOf, notes);
-    addAddressing(entry, iface, globalRoutes.get(iface) ?? [], features, notes);
-    addDeviceOptions(entry, iface, notes);
+    addAddressing(entry, iface, global.byInterface.get(iface.name) ?? [], features, notes);
+    addDeviceOptions(entry, iface);
     sections[section][keyOf(iface.name)] = entry;
   }
   addGlobalDns(state, sections, notes);
@@ -294,7 +297,7 @@ function addOverrides(
   if (Object.keys(out).length > 0) entry[key] = out;
 }
 
-function addDeviceOptions(entry: Entry, iface: Interface, notes: string[]): void {
+function addDeviceOptions(entry: Entry, iface: Interface): void {
   if (iface.acceptRa !== undefined) entry['accept-ra'] = iface.acceptRa;
   if (iface.wakeOnLan) entry['wakeonlan'] = true;
   if (iface.optional) entry['optional'] = true;
@@ -312,35 +315,6 @@ function policyEntry(rule: RoutingPolicyRule): Entry {
   if (rule.mark !== undefined) e['mark'] = rule.mark;
   if (rule.typeOfService !== undefined) e['type-of-service'] = rule.typeOfService;
   return e;
-}
-
-/**
- * netplan has no global routes: each goes to the first device with a static
- * address in the gateway's network (cloud-init drops them all).
- */
-function placeGlobalRoutes(state: NetworkState, notes: string[]): Map<Interface, Route[]> {
-  const placed = new Map<Interface, Route[]>();
-  for (const route of state.routes) {
-    const gw = route.gateway;
-    const owner =
-      gw === undefined
-        ? undefined
-        : state.interfaces.find(
-            (i) =>
-              i.type !== 'infiniband' &&
-              i.type !== 'loopback' &&
-              i.subnets.some(
-                (s) => isStatic(s) && s.address !== undefined && s.prefix !== undefined && ipFamily(s.address) === ipFamily(gw) && inNetwork(gw, s.address, s.prefix),
-              ),
-          );
-    if (!owner) {
-      const what = `${route.network}/${route.prefix}${gw === undefined ? '' : ` via ${gw}`}`;
-      notes.push(`route ${what} is not written: no device has an address in the gateway's network`);
-      continue;
-    }
-    placed.set(owner, [...(placed.get(owner) ?? []), route]);
-  }
-  return placed;
 }
 
 /**

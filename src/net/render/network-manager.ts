@@ -8,13 +8,13 @@
  * a UUIDv5 of the interface name, so every profile exists before any is
  * rendered. Differences from cloud-init are listed in docs/differences.md.
  */
-import { inNetwork } from '../ip.ts';
-import type { Interface, NetworkState, Route } from '../state.ts';
+import type { Interface, NetworkState } from '../state.ts';
 import { nmMac, renderBondOptions, renderBridge, renderMatch, type Profile } from './network-manager/device.ts';
 import { renderIpConfig, type IpContext } from './network-manager/ip-config.ts';
 import { Keyfile } from './network-manager/keyfile.ts';
 import { CLOUD_INIT_NM_NAMESPACE, uuid5 } from './network-manager/uuid.ts';
 import type { RenderedFile, RenderResult } from './types.ts';
+import { placeGlobalRoutes } from './global-routes.ts';
 
 export type NetworkManagerOptions = Record<string, never>;
 
@@ -57,7 +57,9 @@ export function renderNetworkManager(state: NetworkState, opts: NetworkManagerOp
   for (const iface of state.interfaces) profiles.set(iface.name, newProfile(iface));
   const lookup = (name: string) => profiles.get(name);
   const bridgePorts = new Set(state.interfaces.flatMap((i) => i.bridgePorts ?? []));
-  const extraRoutes = placeGlobalRoutes(state, notes);
+  const placed = placeGlobalRoutes(state);
+  notes.push(...placed.notes);
+  const extraRoutes = placed.byInterface;
   // v2 has no global DNS: its nameservers belong to the device that lists them.
   const fallbackDns = state.version === 1 ? state.dns : { nameservers: [], search: [] };
 
@@ -159,27 +161,3 @@ function bondMacToSet(bond: Interface, lookup: (name: string) => Profile | undef
   return firstMac !== undefined && firstMac.toLowerCase() === bond.macAddress.toLowerCase() ? undefined : bond.macAddress;
 }
 
-/**
- * v1 global routes have no interface; cloud-init's keyfiles drop them. A
- * route goes to the first interface with a static subnet that contains its
- * gateway, where NetworkManager can install it.
- */
-function placeGlobalRoutes(state: NetworkState, notes: string[]): Map<string, Route[]> {
-  const placed = new Map<string, Route[]>();
-  for (const route of state.routes) {
-    const gw = route.gateway;
-    const iface =
-      gw === undefined
-        ? undefined
-        : state.interfaces.find((i) =>
-            i.subnets.some((s) => s.address !== undefined && s.prefix !== undefined && s.address.includes(':') === gw.includes(':') && inNetwork(gw, s.address, s.prefix)),
-          );
-    if (!iface) {
-      const what = `${route.network}/${route.prefix}${gw !== undefined ? ` via ${gw}` : ''}`;
-      notes.push(`global route ${what}: no interface has a static subnet containing its gateway, so no profile can carry it; not written`);
-      continue;
-    }
-    placed.set(iface.name, [...(placed.get(iface.name) ?? []), route]);
-  }
-  return placed;
-}

@@ -4,8 +4,7 @@
  * sysconfig renderer writes beside them: the RHEL control file, resolv.conf,
  * the NetworkManager dns=none drop-in and the persistent-net udev rules.
  */
-import { inNetwork, ipFamily } from '../ip.ts';
-import { isDefaultRoute, isStatic, type Interface, type NetworkState, type Route } from '../state.ts';
+import { isDefaultRoute, isStatic, type Interface, type NetworkState } from '../state.ts';
 import { renderControlFile } from './sysconfig/control.ts';
 import { renderIfcfg, type Flavor } from './sysconfig/ifcfg.ts';
 import { persistentNetRules } from './sysconfig/persistent-net.ts';
@@ -13,6 +12,7 @@ import { mergeResolvConf, RESOLVER_MAX_NAMESERVERS } from './sysconfig/resolv-co
 import { describeRoute, ifrouteFile, ipv4RouteFile, ipv6RouteFile, routeFamily, ruleFamily, ruleFile } from './sysconfig/routes.ts';
 import { SYSCONFIG_HEADER, shellFile } from './sysconfig/shell.ts';
 import type { ReadExisting, RenderedFile, RenderResult } from './types.ts';
+import { placeGlobalRoutes } from './global-routes.ts';
 
 export interface SysconfigOptions {
   flavor: 'rhel' | 'suse';
@@ -51,7 +51,9 @@ export function renderSysconfig(state: NetworkState, opts: SysconfigOptions): Re
     files.push({ path, content, mode: MODE });
   };
   const hasDefaultRoute = [...state.routes, ...state.interfaces.flatMap((i) => [...i.routes, ...i.subnets.flatMap((s) => s.routes)])].some(isDefaultRoute);
-  const placed = placeGlobalRoutes(state, notes);
+  const global = placeGlobalRoutes(state);
+  notes.push(...global.notes);
+  const placed = global.byInterface;
 
   for (const iface of state.interfaces) {
     if (iface.type === 'loopback') {
@@ -102,29 +104,6 @@ function writeRules(iface: Interface, dir: string, write: (path: string, content
   const v6 = iface.routingPolicy.filter((r) => ruleFamily(r) === 6);
   if (v4.length > 0) write(`${dir}/rule-${iface.name}`, ruleFile(v4));
   if (v6.length > 0) write(`${dir}/rule6-${iface.name}`, ruleFile(v6));
-}
-
-/**
- * Global (v1 `route`) routes go to the interface whose static subnet holds
- * the gateway; cloud-init's sysconfig output drops them all.
- */
-function placeGlobalRoutes(state: NetworkState, notes: string[]): Map<string, Route[]> {
-  const placed = new Map<string, Route[]>();
-  for (const route of state.routes) {
-    const gateway = route.gateway;
-    const owner =
-      gateway === undefined
-        ? undefined
-        : state.interfaces.find((i) =>
-            i.subnets.some((s) => isStatic(s) && s.address !== undefined && ipFamily(s.address) === ipFamily(gateway) && inNetwork(gateway, s.address, s.prefix ?? (ipFamily(gateway) === 6 ? 64 : 24))),
-          );
-    if (owner === undefined || owner.type === 'loopback') {
-      notes.push(`route ${describeRoute(route)}: no interface has a subnet with its gateway; not written`);
-      continue;
-    }
-    placed.set(owner.name, [...(placed.get(owner.name) ?? []), route]);
-  }
-  return placed;
 }
 
 /**

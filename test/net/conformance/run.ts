@@ -7,8 +7,8 @@
  *   rejects as invalid; they are replaced by 0e:0e:0e:0e:0e:NN in the input
  *   and mapped back in the output before comparing.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readNetworkInput, type InputKind } from '../../../src/net/input.ts';
 import {
@@ -67,20 +67,6 @@ interface IndexCase {
 
 const REDACTED = /xx:xx:xx:xx:xx:/g;
 const REDACTED_STANDIN = '0e:0e:0e:0e:0e:';
-
-function readTree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  if (!existsSync(dir)) return out;
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(dir, p), readFileSync(p, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function macTable(caseDir: string): Map<string, string> {
   const f = join(caseDir, 'macs.json');

@@ -6,17 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readNetworkInput } from '../../../src/net/input.ts';
 import { renderEni, type EniOptions } from '../../../src/net/render/eni.ts';
 import { DEBIAN_HEADER } from '../../../src/net/render/types.ts';
-import type { NetworkState } from '../../../src/net/state.ts';
-import { formatDiagnostic } from '../../../src/text/diagnostics.ts';
-
-function stateOf(yaml: string): NetworkState {
-  const r = readNetworkInput(yaml, 'test.yaml', 'yaml');
-  if (r.kind !== 'state') assert.fail(r.diagnostics.map(formatDiagnostic).join('\n'));
-  return r.state;
-}
+import { stateOf } from './helpers.ts';
 
 function render(yaml: string, opts?: EniOptions): { text: string; notes: string[] } {
   const out = renderEni(stateOf(yaml), opts);

@@ -6,19 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readNetworkInput } from '../../../src/net/input.ts';
 import { connectionUuid, NM_IP6_ADDR_GEN_CONF, renderNetworkManager } from '../../../src/net/render/network-manager.ts';
 import { uuid5 } from '../../../src/net/render/network-manager/uuid.ts';
-import type { NetworkState } from '../../../src/net/state.ts';
-import { formatDiagnostic } from '../../../src/text/diagnostics.ts';
+import { stateOf } from './helpers.ts';
 
 const DIR = 'etc/NetworkManager/system-connections/';
-
-function stateOf(yaml: string): NetworkState {
-  const r = readNetworkInput(yaml, 'test.yaml', 'yaml');
-  if (r.kind !== 'state') assert.fail(r.diagnostics.map(formatDiagnostic).join('\n'));
-  return r.state;
-}
 
 function render(yaml: string): { files: Map<string, string>; notes: string[] } {
   const out = renderNetworkManager(stateOf(yaml));

@@ -5,16 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readNetworkInput } from '../../../src/net/input.ts';
 import { renderNetworkd, type NetworkdOptions } from '../../../src/net/render/networkd.ts';
-import type { NetworkState } from '../../../src/net/state.ts';
-import { formatDiagnostic } from '../../../src/text/diagnostics.ts';
-
-function stateOf(yaml: string): NetworkState {
-  const r = readNetworkInput(yaml, 'test.yaml', 'yaml');
-  if (r.kind !== 'state') assert.fail(r.diagnostics.map(formatDiagnostic).join('\n'));
-  return r.state;
-}
+import { stateOf } from './helpers.ts';
 
 function render(yaml: string, opts?: NetworkdOptions): { files: Map<string, string>; notes: string[] } {
   const out = renderNetworkd(stateOf(yaml), opts);
@@ -240,7 +232,7 @@ config:
 `);
   assert.equal(sections(file(files, 'eth0.network')).filter(([n]) => n === 'Route').length, 0);
   assert.deepEqual(section(file(files, 'eth1.network'), 'Route'), ['Destination=172.16.0.0/12', 'Gateway=192.168.1.1', 'Metric=3']);
-  assert.deepEqual(notes, ["route 10.99.0.0/16 via 172.31.0.1: no interface has an address in the gateway's subnet; not rendered"]);
+  assert.deepEqual(notes, ["route 10.99.0.0/16 via 172.31.0.1: no interface has a static address in the gateway's network; not written"]);
 });
 
 test('set-name with a match: a .link renames the device by permanent MAC, name glob or driver', () => {

@@ -13,19 +13,13 @@ import { readNetworkInput } from '../../../src/net/input.ts';
 import { renderSysconfig, type SysconfigOptions } from '../../../src/net/render/sysconfig.ts';
 import { shellFile } from '../../../src/net/render/sysconfig/shell.ts';
 import type { RenderResult } from '../../../src/net/render/types.ts';
-import type { NetworkState } from '../../../src/net/state.ts';
 import { CONFORMANCE_DIR } from '../conformance/run.ts';
 import { loadShellContent } from '../conformance/compare.ts';
 import { withTempDir } from '../validators/sandbox.ts';
 import { validateSysconfig } from '../validators/sysconfig.ts';
+import { stateOf } from './helpers.ts';
 
 const HEADER = '# Created by cloud-init automatically, do not edit.\n#\n';
-
-function stateOf(yaml: string): NetworkState {
-  const r = readNetworkInput(yaml, 'network-config', 'yaml');
-  if (r.kind !== 'state') throw new Error(`input rejected: ${JSON.stringify(r.diagnostics)}`);
-  return r.state;
-}
 
 function render(yaml: string, opts: SysconfigOptions): { files: Map<string, string>; notes: string[]; result: RenderResult } {
   const result = renderSysconfig(stateOf(yaml), opts);
@@ -170,7 +164,7 @@ config:
     );
     assert.deepEqual(vars(files, `${SCRIPTS}/route-eth1`), { ADDRESS0: '172.20.0.0', GATEWAY0: '192.168.7.1', NETMASK0: '255.255.0.0', METRIC0: '5' });
     assert.equal(files.has(`${SCRIPTS}/route-eth0`), false);
-    assert.deepEqual(notes, ['route 172.21.0.0/16 via 11.0.0.1: no interface has a subnet with its gateway; not written']);
+    assert.deepEqual(notes, ["route 172.21.0.0/16 via 11.0.0.1: no interface has a static address in the gateway's network; not written"]);
   });
 
   test('two default routes that cannot coexist are rejected; with distinct metrics the second goes to route-<if>', () => {

@@ -1,5 +1,5 @@
 /** Name-based (SHA-1, version 5) UUIDs, RFC 4122 section 4.3. */
-import { createHash } from 'node:crypto';
+import { sha1 } from '../../../text/sha1.ts';
 
 /** The namespace cloud-init derives every connection UUID from. */
 export const CLOUD_INIT_NM_NAMESPACE = 'a3924cb8-09e0-43e9-890b-77972a800108';
@@ -7,8 +7,8 @@ export const CLOUD_INIT_NM_NAMESPACE = 'a3924cb8-09e0-43e9-890b-77972a800108';
 export function uuid5(namespace: string, name: string): string {
   const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
   if (ns.length !== 16) throw new Error(`not a UUID: ${namespace}`);
-  const digest = createHash('sha1').update(ns).update(name, 'utf8').digest();
-  const b = digest.subarray(0, 16);
+  const digest = sha1(Buffer.concat([ns, Buffer.from(name, 'utf8')]));
+  const b = Buffer.from(digest.subarray(0, 16));
   b[6] = (b[6]! & 0x0f) | 0x50;
   b[8] = (b[8]! & 0x3f) | 0x80;
   const hex = b.toString('hex');
