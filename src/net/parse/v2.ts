@@ -38,11 +38,11 @@ import {
 /** Keys every netplan device may carry that stratus reads. */
 const IP_KEYS = [
   'dhcp4', 'dhcp6', 'dhcp4-overrides', 'dhcp6-overrides', 'addresses', 'gateway4', 'gateway6', 'nameservers', 'routes',
-  'routing-policy', 'mtu', 'accept-ra', 'optional', 'renderer', 'macaddress', 'wakeonlan',
+  'routing-policy', 'mtu', 'accept-ra', 'optional', 'critical', 'renderer', 'macaddress', 'wakeonlan',
 ];
 /** netplan keys that only the netplan renderer carries (passed through as written). */
 const NETPLAN_ONLY_KEYS = [
-  'link-local', 'critical', 'ipv6-privacy', 'ipv6-address-generation', 'ipv6-address-token', 'ipv6-mtu', 'dhcp-identifier',
+  'link-local', 'ipv6-privacy', 'ipv6-address-generation', 'ipv6-address-token', 'ipv6-mtu', 'dhcp-identifier',
   'emit-lldp', 'receive-checksum-offload', 'transmit-checksum-offload', 'tcp-segmentation-offload',
   'tcp6-segmentation-offload', 'generic-segmentation-offload', 'generic-receive-offload', 'large-receive-offload',
   'activation-mode', 'optional-addresses', 'infiniband-mode', 'neigh-suppress', 'ignore-carrier', 'networkmanager',
@@ -233,6 +233,9 @@ function readDevice(
       if (present(match['macaddress'])) {
         const mac = readMac(r, match['macaddress'], [...path, 'match', 'macaddress']);
         if (mac !== undefined) iface.match.macAddress = iface.macAddress = mac;
+        if (mac !== undefined && mac.includes('-')) {
+          r.warn([...path, 'match', 'macaddress'], 'netplan requires ":" between the bytes of a MAC address; other renderers accept "-"');
+        }
       }
       if (present(match['name'])) {
         const n = r.string(match['name'], [...path, 'match', 'name']);
@@ -279,6 +282,8 @@ function readDevice(
     ['accept-ra', 'acceptRa'],
     ['wakeonlan', 'wakeOnLan'],
     ['optional', 'optional'],
+    // netplan's `critical` is v1's keep_configuration (networkd KeepConfiguration=).
+    ['critical', 'keepConfiguration'],
   ] as const) {
     if (present(cfg[key])) {
       const b = r.bool(cfg[key], [...path, key]);
@@ -438,6 +443,9 @@ function readIpConfig(r: Reader, cfg: Mapping, path: PathSegment[], iface: Inter
   const ns = present(cfg['nameservers']) ? r.mapping(cfg['nameservers'], [...path, 'nameservers']) : undefined;
   if (ns) {
     r.checkKeys(ns, [...path, 'nameservers'], new Set(['addresses', 'search']), 'nameservers');
+    for (const key of ['addresses', 'search']) {
+      if (typeof ns[key] === 'string') r.warn([...path, 'nameservers', key], 'netplan requires a list here; a single string is accepted but netplan itself rejects it');
+    }
     if (present(ns['addresses'])) nameservers = readNameservers(r, ns['addresses'], [...path, 'nameservers', 'addresses']);
     if (present(ns['search'])) search = readSearchDomains(r, ns['search'], [...path, 'nameservers', 'search']);
     state.dns.nameservers.push(...nameservers);

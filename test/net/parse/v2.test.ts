@@ -388,3 +388,17 @@ ethernets:
     assert.equal(s.warnings.length, 1);
   });
 });
+
+test('critical is keep_configuration; netplan-only spellings warn', () => {
+  const s = stateOf(`version: 2
+ethernets:
+  eth0:
+    match: {macaddress: "52-54-00-12-34-56"}
+    critical: true
+    dhcp4: true
+    nameservers: {addresses: 10.0.0.2}
+`);
+  assert.equal(iface(s, 'eth0').keepConfiguration, true);
+  assert.ok(s.warnings.some((w) => /line 4: .*match\.macaddress: netplan requires ":"/.test(w)), s.warnings.join('\n'));
+  assert.ok(s.warnings.some((w) => /line 7: .*nameservers\.addresses: netplan requires a list/.test(w)), s.warnings.join('\n'));
+});
