@@ -210,7 +210,7 @@ function render(state: NetworkState, outputKind: OutputKind, distro: string, dir
     case 'network-manager':
       return renderNetworkManager(state);
     case 'sysconfig':
-      return renderSysconfig(state, { flavor: cfg.sysconfigFlavor, existing: existingUnder(directory) });
+      return renderSysconfig(state, { flavor: cfg.sysconfigFlavor, suseIfroute: cfg.suseIfroute, existing: existingUnder(directory) });
     case 'eni':
       return renderEni(state, { path: cfg.eniPath, header: cfg.eniHeader, netrulesPath: ENI_NETRULES_PATH });
   }

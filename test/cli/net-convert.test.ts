@@ -223,6 +223,10 @@ describe('-D changes paths and headers', () => {
     const suse = await render('sysconfig', 'opensuse');
     assert.ok(suse.files.includes('etc/sysconfig/network/ifcfg-eth0'), suse.files.join());
     assert.ok(!suse.files.some((f) => f.includes('network-scripts')), suse.files.join());
+    // SUSE images get their routes (upstream cloud-init drops them; SUSE's own package writes them).
+    assert.ok(suse.files.includes('etc/sysconfig/network/ifroute-eth1'), suse.files.join());
+    const routes = readFileSync(join(suse.out, 'etc/sysconfig/network/ifroute-eth1'), 'utf8');
+    assert.match(routes, /^10\.30\.0\.0\/16 10\.20\.0\.1 - eth1 metric 100$/m);
   });
 });
 
