@@ -46,7 +46,7 @@ const CASES: BadCase[] = [
     text: ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`), 'version: 2'].join('\n'),
     message: 'aliases expand to too many values',
   },
-  { name: 'deeply nested junk', text: `version: 2\nethernets: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, message: 'nested too deeply', line: 2 },
+  { name: 'deeply nested junk', text: `version: 2\nethernets: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, message: 'nested more than 64 levels deep', line: 2 },
   { name: 'nested beyond the depth limit', text: `version: 2\nethernets:\n  eth0: ${'{a: '.repeat(70)}1${'}'.repeat(70)}\n`, message: 'nested more than 64 levels deep', line: 3 },
   { name: 'huge file', text: `version: 2\n# ${'x'.repeat(1100 * 1024)}\n`, message: 'is larger than 1 MiB, too large for a network config', whole: true },
   { name: 'binary junk', text: Buffer.from([0x76, 0x65, 0x72, 0xff, 0xfe, 0x00, 0x01, 0x80, 0x0a]), message: 'is not UTF-8 text', whole: true },
