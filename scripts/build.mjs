@@ -43,8 +43,7 @@ const BUNDLE = ${JSON.stringify(bundle)};
   try {
     cachedData = fs.readFileSync(__filename + '.cache');
   } catch {}
-  const wrapper = '(function (exports, require, module, __filename, __dirname) {' + BUNDLE + '\\n})';
-  const script = new vm.Script(wrapper, { filename: __filename, cachedData });
+  const script = new vm.Script(BUNDLE, { filename: __filename, cachedData });
   const save = process.env.STRATUS_WRITE_CODE_CACHE;
   if (save) {
     process.once('exit', () => {
@@ -53,7 +52,12 @@ const BUNDLE = ${JSON.stringify(bundle)};
       fs.renameSync(tmp, save);
     });
   }
-  script.runInThisContext()(module.exports, require, module, __filename, __dirname);
+  // The bundle runs as a top-level script, not inside a function wrapper: V8
+  // drops the cached bytecode of functions nested in a wrapper that were
+  // baseline-compiled during the warm-up, and compiles them again in every
+  // process. So the CommonJS names it uses are globals of this one-shot process.
+  Object.assign(globalThis, { require, module, exports: module.exports, __filename, __dirname });
+  script.runInThisContext();
 })();
 `;
 
