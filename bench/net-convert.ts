@@ -81,7 +81,16 @@ if (!hasCloudInit) console.warn('cloud-init is not installed (apt-get install cl
 
 const work = mkdtempSync(join(tmpdir(), 'stratus-bench-'));
 const results: Record<string, unknown>[] = [];
+let floorMs: number | undefined;
 try {
+  // What any node process costs through the same wrapper: the part of stratus's time it cannot remove.
+  const floor: Sample[] = [];
+  for (let i = -1; i < REPS; i++) {
+    const s = runOnce([process.execPath, '-e', '0'], join(work, `floor-${i}`));
+    if (i >= 0) floor.push(s);
+  }
+  floorMs = stats(floor.map((s) => s.wallMs)).median;
+  console.log(`empty node process (node -e 0): ${floorMs.toFixed(1)} ms median\n`);
   for (const input of inputs) {
     for (const out of OUTPUTS) {
       const common = ['-p', input.path, '-k', input.kind, '-O', out, '-D', DISTRO[out], ...input.macs.flatMap((m) => ['-m', m])];
@@ -136,5 +145,5 @@ if (speedups.length) {
   const s = stats(speedups);
   console.log(`\nspeedup (cloud-init wall / stratus wall), median over ${speedups.length} cases: x${s.median.toFixed(1)} (min x${s.min.toFixed(1)}, max x${s.max.toFixed(1)})`);
 }
-const summary = { reps: REPS, node: process.version, date: new Date().toISOString(), results };
+const summary = { reps: REPS, node: process.version, date: new Date().toISOString(), node_floor_ms: floorMs, results };
 if (values.json) writeFileSync(values.json, `${JSON.stringify(summary, null, 2)}\n`);

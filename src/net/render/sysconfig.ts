@@ -42,6 +42,9 @@ const RESOLV_CONF = 'etc/resolv.conf';
 const NM_DNS_DROPIN = 'etc/NetworkManager/conf.d/99-cloud-init.conf';
 const MODE = 0o644;
 
+/** The kernel's main routing table. */
+const MAIN_TABLE = 254;
+
 export function renderSysconfig(state: NetworkState, opts: SysconfigOptions): RenderResult {
   const flavor = opts.flavor;
   const layout = LAYOUTS[flavor];
@@ -50,7 +53,11 @@ export function renderSysconfig(state: NetworkState, opts: SysconfigOptions): Re
   const write = (path: string, content: string): void => {
     files.push({ path, content, mode: MODE });
   };
-  const hasDefaultRoute = [...state.routes, ...state.interfaces.flatMap((i) => [...i.routes, ...i.subnets.flatMap((s) => s.routes)])].some(isDefaultRoute);
+  // A configured IPv4 default route in the main table makes DHCP's redundant (cloud-init also
+  // counts IPv6 routes and routes of other tables, which leaves a DHCP host without any default route).
+  const hasDefaultRoute = [...state.routes, ...state.interfaces.flatMap((i) => [...i.routes, ...i.subnets.flatMap((s) => s.routes)])].some(
+    (r) => isDefaultRoute(r) && r.network === '0.0.0.0' && (r.table === undefined || r.table === MAIN_TABLE),
+  );
   const global = placeGlobalRoutes(state);
   notes.push(...global.notes);
   const placed = global.byInterface;

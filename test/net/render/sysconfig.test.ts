@@ -406,3 +406,20 @@ describe('rendered files are valid shell', () => {
     }
   });
 });
+
+test('DHCPv4 keeps its default route unless the config has an IPv4 default route in the main table', () => {
+  const v6Default = `version: 2
+ethernets:
+  eth0: {dhcp4: true}
+  eth1: {addresses: ["2001:db8::5/64"], routes: [{to: "::/0", via: "2001:db8::1"}]}
+  eth2: {addresses: [10.0.0.5/24], routes: [{to: default, via: 10.0.0.1, table: 100}]}
+`;
+  const withoutV4Default = render(v6Default, { flavor: 'rhel' });
+  assert.equal(vars(withoutV4Default.files, 'etc/sysconfig/network-scripts/ifcfg-eth0')['DHCLIENT_SET_DEFAULT_ROUTE'], undefined);
+  const v4Default = render(`version: 2
+ethernets:
+  eth0: {dhcp4: true}
+  eth2: {addresses: [10.0.0.5/24], routes: [{to: default, via: 10.0.0.1}]}
+`, { flavor: 'rhel' });
+  assert.equal(vars(v4Default.files, 'etc/sysconfig/network-scripts/ifcfg-eth0')['DHCLIENT_SET_DEFAULT_ROUTE'], 'no');
+});
