@@ -6,5 +6,6 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
-  iproute2 netplan.io network-manager gir1.2-nm-1.0 python3-gi ifupdown systemd udev util-linux
+  iproute2 netplan.io network-manager gir1.2-nm-1.0 python3-gi ifupdown systemd udev util-linux \
+  genisoimage xorriso dosfstools mtools
 npm ci

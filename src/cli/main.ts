@@ -1,13 +1,19 @@
 /**
- * The `stratus` command: dispatches to one module per verb. Verbs are loaded
- * on demand so a stage pays only for the code it runs.
+ * The `stratus` command: global options, then one module per verb. Verbs are
+ * loaded on demand so a stage pays only for the code it runs.
  */
 import { err, out } from '../host/console.ts';
 import { VERSION } from '../version.ts';
-
-type Verb = (argv: string[]) => Promise<number>;
+import { parseGlobals, UsageError, type Verb } from './globals.ts';
 
 const VERBS: Record<string, { summary: string; load: () => Promise<Verb> }> = {
+  init: { summary: 'run the init stage (--local: the local stage)', load: async () => (await import('./stages.ts')).init },
+  modules: { summary: 'run the config or final modules (--mode=config|final)', load: async () => (await import('./stages.ts')).modules },
+  status: { summary: 'show the boot status (exit 0 healthy, 1 error, 2 degraded)', load: async () => (await import('./status.ts')).status },
+  query: { summary: 'print instance data', load: async () => (await import('./query.ts')).query },
+  'cloud-id': { summary: 'print the cloud id', load: async () => (await import('./cloud-id.ts')).cloudId },
+  clean: { summary: 'remove state and the config stratus wrote', load: async () => (await import('./clean.ts')).clean },
+  plan: { summary: 'show what a boot would write, as a diff, without changing anything', load: async () => (await import('./plan.ts')).plan },
   'net-convert': {
     summary: 'convert a network config into files for a network stack',
     load: async () => (await import('./net-convert.ts')).netConvert,
@@ -21,9 +27,11 @@ const HIDDEN: Record<string, () => Promise<Verb>> = {
 
 function usage(): string {
   const lines = [
-    'usage: stratus [--help] [--version] VERB [ARGS...]',
+    'usage: stratus [--root DIR] [--debug] [--force] [--help] [--version] VERB [ARGS...]',
     '',
     'stratus is a cloud-init-compatible instance initialization agent.',
+    '',
+    '  --root DIR   the target system is under DIR (default /): every path is read and written there',
     '',
     'verbs:',
     ...Object.entries(VERBS).map(([name, v]) => `  ${name.padEnd(14)} ${v.summary}`),
@@ -34,7 +42,16 @@ function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let args = argv;
+  let parsed;
+  try {
+    parsed = parseGlobals(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`stratus: ${e.message}\n\n${usage()}\n`);
+    return 2;
+  }
+  const { globals } = parsed;
+  let args = parsed.rest;
   if (args[0] === 'devel') args = args.slice(1);
   const [verb, ...rest] = args;
   if (verb === undefined || verb === '--help' || verb === '-h') {
@@ -46,13 +63,13 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const hidden = Object.hasOwn(HIDDEN, verb) ? HIDDEN[verb] : undefined;
-  if (hidden) return (await hidden())(rest);
+  if (hidden) return (await hidden())(rest, globals);
   const entry = Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined;
   if (!entry) {
     err(`stratus: unknown verb ${JSON.stringify(verb)}\n\n${usage()}\n`);
     return 2;
   }
-  return (await entry.load())(rest);
+  return (await entry.load())(rest, globals);
 }
 
 main(process.argv.slice(2)).then(

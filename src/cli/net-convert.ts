@@ -8,24 +8,14 @@ import { parseArgs } from 'node:util';
 import { err, out } from '../host/console.ts';
 import { readNetworkInput } from '../net/input.ts';
 import { isMac } from '../net/ip.ts';
-import { KNOWN_DISTROS, renderConfigFor } from '../net/render/distro.ts';
-import {
-  renderEni,
-  renderNetplan,
-  renderNetworkd,
-  renderNetworkManager,
-  renderSysconfig,
-  type ReadExisting,
-  type RenderResult,
-} from '../net/render/index.ts';
-import type { NetworkState } from '../net/state.ts';
+import { KNOWN_DISTROS } from '../net/render/distro.ts';
+import { OUTPUT_KINDS, renderFor, type OutputKind } from '../net/render/for-target.ts';
+import type { ReadExisting, RenderResult } from '../net/render/index.ts';
 import { underRoot, writeFilesAtomically } from '../host/fs.ts';
 import { formatDiagnostic, InputError } from '../text/diagnostics.ts';
 
 const KINDS = ['eni', 'network_data.json', 'yaml'] as const;
-const OUTPUT_KINDS = ['eni', 'netplan', 'networkd', 'sysconfig', 'network-manager'] as const;
 type Kind = (typeof KINDS)[number];
-type OutputKind = (typeof OUTPUT_KINDS)[number];
 
 const HELP = `usage: stratus net-convert -p PATH -k KIND -O OUTPUT_KIND -d DIR [-D DISTRO] [-m NAME,MAC]... [--debug]
 
@@ -118,7 +108,7 @@ export async function netConvert(argv: string[]): Promise<number> {
 
   let result: RenderResult;
   try {
-    result = render(state, outputKind, distro, directory);
+    result = renderFor(state, outputKind, distro, existingUnder(directory));
   } catch (e) {
     // A renderer refuses a state its target cannot hold (e.g. two default routes sysconfig cannot tell apart).
     if (!(e instanceof InputError)) throw e;
@@ -186,9 +176,6 @@ function describeErrno(e: unknown): string {
   return (code !== undefined ? known[code] : undefined) ?? (e as Error).message;
 }
 
-/** cloud-init's ENI renderer also writes udev rules naming the physical devices, at this default path. */
-const ENI_NETRULES_PATH = 'etc/udev/rules.d/70-persistent-net.rules';
-
 /** A file that already exists under the output directory (sysconfig merges into resolv.conf and sysconfig/network). */
 function existingUnder(directory: string): ReadExisting {
   return (path) => {
@@ -198,20 +185,4 @@ function existingUnder(directory: string): ReadExisting {
       return undefined;
     }
   };
-}
-
-function render(state: NetworkState, outputKind: OutputKind, distro: string, directory: string): RenderResult {
-  const cfg = renderConfigFor(distro);
-  switch (outputKind) {
-    case 'netplan':
-      return renderNetplan(state, { header: cfg.netplanHeader, features: ['dhcp-use-domains', 'ipv6-mtu'] });
-    case 'networkd':
-      return renderNetworkd(state);
-    case 'network-manager':
-      return renderNetworkManager(state);
-    case 'sysconfig':
-      return renderSysconfig(state, { flavor: cfg.sysconfigFlavor, suseIfroute: cfg.suseIfroute, existing: existingUnder(directory) });
-    case 'eni':
-      return renderEni(state, { path: cfg.eniPath, header: cfg.eniHeader, netrulesPath: ENI_NETRULES_PATH });
-  }
 }

@@ -25,7 +25,7 @@ export function underRoot(root: string, path: string): string {
 
 export interface FileToWrite {
   path: string;
-  content: string;
+  content: string | Uint8Array;
   mode: number;
 }
 
@@ -45,7 +45,8 @@ export function writeFilesAtomically(root: string, files: readonly FileToWrite[]
       staged.push({ tmp, final });
       try {
         fchmodSync(fd, f.mode);
-        writeSync(fd, f.content);
+        const data = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
+        for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
         fsyncSync(fd);
       } finally {
         closeSync(fd);

@@ -1,0 +1,50 @@
+/**
+ * The one way the agent runs a command on the target: with a timeout, its
+ * output captured, and never when the target is not this machine (--root
+ * other than "/") or when planning — a command acts on the running system,
+ * not on a directory.
+ */
+import { spawnSync } from 'node:child_process';
+
+export interface CommandResult {
+  /** false: not run (planning, or the target is not "/"); `why` says which. */
+  ran: boolean;
+  why?: string;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export interface CommandOptions {
+  root: string;
+  dryRun: boolean;
+  timeoutMs?: number;
+  input?: string;
+  env?: Record<string, string>;
+  /** Told of every command not run because of planning, so `plan` can list it. */
+  onPlanned?: (argv: readonly string[]) => void;
+}
+
+export function runCommand(argv: readonly string[], opts: CommandOptions): CommandResult {
+  if (opts.dryRun) opts.onPlanned?.(argv);
+  if (opts.dryRun) return { ran: false, why: 'planning', code: null, stdout: '', stderr: '', timedOut: false };
+  if (opts.root !== '/') return { ran: false, why: `the target is ${opts.root}, not this machine`, code: null, stdout: '', stderr: '', timedOut: false };
+  const [cmd, ...args] = argv;
+  if (cmd === undefined) throw new Error('runCommand: empty command');
+  const r = spawnSync(cmd, args, {
+    input: opts.input ?? '',
+    timeout: opts.timeoutMs ?? 60_000,
+    encoding: 'utf8',
+    env: opts.env ?? process.env,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  return {
+    ran: true,
+    code: r.status,
+    stdout: r.stdout ?? '',
+    stderr: r.error && !timedOut ? `${r.error.message}\n${r.stderr ?? ''}` : (r.stderr ?? ''),
+    timedOut,
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * The one HTTP client of the agent: GET with a per-request timeout, a number
+ * of retries with backoff, a bounded body, and cloud-init's User-Agent.
+ * (Tokens, 503 Retry-After and budgets for metadata services come with the
+ * datasources that need them.)
+ */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { VERSION } from '../version.ts';
+
+export interface GetOptions {
+  timeoutMs?: number;
+  retries?: number;
+  /** Pause before the n-th retry is backoffMs * 2^(n-1). */
+  backoffMs?: number;
+  maxBytes?: number;
+  headers?: Record<string, string>;
+}
+
+export interface GetResult {
+  status: number;
+  body: Buffer;
+}
+
+export class HttpError extends Error {
+  constructor(url: string, reason: string) {
+    super(`${url}: ${reason}`);
+    this.name = 'HttpError';
+  }
+}
+
+function once(url: string, opts: Required<Omit<GetOptions, 'headers' | 'retries' | 'backoffMs'>> & { headers: Record<string, string> }, redirects: number): Promise<GetResult> {
+  return new Promise((resolve, reject) => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      reject(new HttpError(url, 'not a valid URL'));
+      return;
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+      reject(new HttpError(url, `the scheme ${u.protocol} is not supported (http and https are)`));
+      return;
+    }
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
+      method: 'GET',
+      headers: { 'User-Agent': `Cloud-Init/${VERSION} (stratus)`, ...opts.headers },
+      timeout: opts.timeoutMs,
+    });
+    const timer = setTimeout(() => req.destroy(new HttpError(url, `no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    req.on('timeout', () => req.destroy(new HttpError(url, `no answer within ${opts.timeoutMs} ms`)));
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e instanceof HttpError ? e : new HttpError(url, e.message));
+    });
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if (status >= 300 && status < 400 && location !== undefined) {
+        res.resume();
+        clearTimeout(timer);
+        if (redirects >= 5) reject(new HttpError(url, 'too many redirects'));
+        else resolve(once(new URL(location, u).toString(), opts, redirects + 1));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > opts.maxBytes) req.destroy(new HttpError(url, `the answer is larger than ${opts.maxBytes} bytes`));
+        else chunks.push(c);
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status, body: Buffer.concat(chunks) });
+      });
+      res.on('error', (e) => {
+        clearTimeout(timer);
+        reject(new HttpError(url, e.message));
+      });
+    });
+    req.end();
+  });
+}
+
+/** GET `url`. Network errors and 5xx answers are retried; other statuses are returned. */
+export async function httpGet(url: string, options: GetOptions = {}): Promise<GetResult> {
+  const opts = { timeoutMs: options.timeoutMs ?? 10_000, maxBytes: options.maxBytes ?? 16 * 1024 * 1024, headers: options.headers ?? {} };
+  const retries = options.retries ?? 3;
+  const backoff = options.backoffMs ?? 250;
+  let last: Error | undefined;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - 1)));
+    try {
+      const r = await once(url, opts, 0);
+      if (r.status < 500) return r;
+      last = new HttpError(url, `HTTP ${r.status}`);
+    } catch (e) {
+      last = e as Error;
+    }
+  }
+  throw last ?? new HttpError(url, 'no attempt made');
+}

@@ -1,0 +1,40 @@
+/**
+ * The effects on the target's configuration: write a set of files atomically
+ * (all or none), record each in the manifest, and, when a set replaces an
+ * earlier one (a new network config), remove the files of the earlier set
+ * that the new one no longer has — a NIC that went away leaves no stale
+ * profile behind.
+ */
+import type { FileWrite } from '../host/root-fs.ts';
+import type { StageContext } from './context.ts';
+import { manifestText, readManifest, type ManifestCategory } from './manifest.ts';
+import { paths } from './paths.ts';
+
+export interface ApplyOptions {
+  category: ManifestCategory;
+  /** Remove files of this category written earlier that are not in `files`. */
+  replaceCategory?: boolean;
+}
+
+/** Returns the paths written. Throws when the files cannot be written (nothing is replaced then). */
+export function applyFiles(ctx: StageContext, files: readonly FileWrite[], opts: ApplyOptions): string[] {
+  const { manifest, problem } = readManifest(ctx.fs);
+  if (problem) ctx.log.warn(`${problem}; starting a new manifest`);
+  const targets = files.map((f) => ({ ...f, path: f.path.startsWith('/') ? f.path : `/${f.path}` }));
+  const created = new Map(targets.map((f) => [f.path, ctx.fs.kind(f.path) === null]));
+  ctx.fs.writeFiles(targets);
+  const keep = new Set(targets.map((f) => f.path));
+  if (opts.replaceCategory) {
+    for (const [path, entry] of Object.entries(manifest.files)) {
+      if (entry.category !== opts.category || keep.has(path)) continue;
+      if (ctx.fs.remove(path)) ctx.log.info(`removed ${path}: the new ${opts.category} config no longer has it`);
+      delete manifest.files[path];
+    }
+  }
+  for (const f of targets) {
+    const before = manifest.files[f.path];
+    manifest.files[f.path] = { category: opts.category, stage: ctx.stage, created: before ? before.created : (created.get(f.path) ?? false) };
+  }
+  ctx.fs.writeFiles([{ path: paths.manifestFile, content: manifestText(manifest), mode: 0o644 }]);
+  return targets.map((f) => f.path);
+}

@@ -1,0 +1,107 @@
+/**
+ * What every stage works with: the target's filesystem (real, or an overlay
+ * when planning), the log, local facts read once, and the ways a datasource
+ * may look at devices and the network.
+ */
+import { readFileSync } from 'node:fs';
+import { findFilesystemsByLabel, openDeviceFilesystem } from '../host/block-devices.ts';
+import type { CommandOptions } from '../host/exec.ts';
+import { httpGet } from '../host/http.ts';
+import { Log } from '../host/log.ts';
+import type { RootFs } from '../host/root-fs.ts';
+import type { CrawlContext, CrawlStage, FoundFilesystem } from '../sources/types.ts';
+import type { Mapping } from '../text/reader.ts';
+import { paths } from './paths.ts';
+
+/** Stage names as status.json spells them. */
+export type StageName = 'init-local' | 'init' | 'modules-config' | 'modules-final';
+
+export interface StageOptions {
+  root: string;
+  debug: boolean;
+  force: boolean;
+  /** Extra config files (--file), highest priority. */
+  files: string[];
+  /** Planning: nothing is written to the target and no command runs. */
+  dryRun: boolean;
+}
+
+export interface StageContext {
+  stage: StageName;
+  fs: RootFs;
+  log: Log;
+  opts: StageOptions;
+  cmdline: string;
+  /** Seconds since the machine booted (the real /proc/uptime, as status.json records). */
+  uptime(): number;
+  dmi(key: string): string | null;
+  /** Commands a plan would run (filled only when planning). */
+  planned: string[][];
+}
+
+/** How commands of this stage are run: never when planning or when the target is not "/". */
+export function commandOptions(ctx: StageContext, timeoutMs: number): CommandOptions {
+  return { root: ctx.opts.root, dryRun: ctx.opts.dryRun, timeoutMs, onPlanned: (argv) => ctx.planned.push([...argv]) };
+}
+
+export function uptime(): number {
+  try {
+    return Number.parseFloat(readFileSync('/proc/uptime', 'utf8').split(' ')[0] ?? '0') || 0;
+  } catch {
+    return process.uptime();
+  }
+}
+
+export function makeStageContext(stage: StageName, fs: RootFs, opts: StageOptions): StageContext {
+  const log = new Log({ debug: opts.debug, tag: `stratus[${stage}]` });
+  const dmiCache = new Map<string, string | null>();
+  return {
+    stage,
+    fs,
+    log,
+    opts,
+    cmdline: (fs.readText(paths.kernelCmdline) ?? '').trim(),
+    uptime,
+    planned: [],
+    dmi(key: string): string | null {
+      if (!dmiCache.has(key)) {
+        const v = fs.readText(`/sys/class/dmi/id/${key}`);
+        dmiCache.set(key, v === null ? null : v.trim());
+      }
+      return dmiCache.get(key) ?? null;
+    },
+  };
+}
+
+/** A datasource's view of the stage. */
+export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage): CrawlContext {
+  return {
+    fs: ctx.fs,
+    log: ctx.log,
+    stage,
+    cfg,
+    cmdline: ctx.cmdline,
+    dmi: ctx.dmi,
+    filesystemsLabelled(labels: readonly string[]): FoundFilesystem[] {
+      const { devices, errors } = findFilesystemsByLabel(ctx.opts.root, labels, ['iso9660', 'vfat']);
+      for (const e of errors) ctx.log.debug(`block device ${e.device}: ${e.reason}`);
+      return devices.map((f) => ({
+        device: f.device,
+        type: f.type,
+        label: f.label,
+        readFile(path: string): Buffer | null {
+          const mounted = openDeviceFilesystem(ctx.opts.root, f.device);
+          try {
+            return mounted.readFile(path);
+          } finally {
+            mounted.close();
+          }
+        },
+      }));
+    },
+    async httpGet(url, opts) {
+      if (stage !== 'network') throw new Error(`${url}: no network in the local stage`);
+      return httpGet(url, { timeoutMs: opts?.timeoutMs ?? 10_000, retries: opts?.retries ?? 3 });
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * Which instance is this? Restore the cached instance when it is still the
+ * one running (same boot, trusted, or confirmed by the datasource from local
+ * facts), otherwise crawl the datasources in `datasource_list` order; then
+ * make the instance current on disk (`instancify`) in cloud-init's layout.
+ */
+import type { FileWrite } from '../host/root-fs.ts';
+import { loadSource } from '../sources/index.ts';
+import { DatasourceError, type Crawled, type CrawlStage } from '../sources/types.ts';
+import { isMapping, type Mapping } from '../text/reader.ts';
+import { crawlContext, type StageContext } from './context.ts';
+import { cachePath, cacheText, newCache, readCurrentCache, type InstanceCache } from './instance-cache.ts';
+import { instanceDir, paths } from './paths.ts';
+
+export interface CurrentInstance {
+  cache: InstanceCache;
+  /** Taken from the cache, not crawled in this stage. */
+  restored: boolean;
+  /** The instance id differs from the one of the last boot (or there was none). */
+  isNew: boolean;
+}
+
+/** `check`: a new boot, confirm with the datasource; `trust`: a later stage of the same boot. */
+export type CachePolicy = 'check' | 'trust';
+
+export function datasourceList(cfg: Mapping): string[] {
+  const list = cfg['datasource_list'];
+  if (Array.isArray(list)) return list.filter((x): x is string => typeof x === 'string');
+  if (typeof list === 'string') return list.split(',').map((s) => s.trim()).filter(Boolean);
+  return [];
+}
+
+function readId(ctx: StageContext, path: string): string | null {
+  const t = ctx.fs.readText(path);
+  return t === null ? null : t.trim() || null;
+}
+
+async function tryRestore(ctx: StageContext, cfg: Mapping, policy: CachePolicy): Promise<InstanceCache | null> {
+  const r = readCurrentCache(ctx.fs);
+  if (!('cache' in r)) {
+    if (r.problem) ctx.log.warn(`cached instance ignored, the datasource is read again: ${r.problem}`);
+    return null;
+  }
+  const iid = r.cache.crawled.instanceId;
+  if (readId(ctx, paths.runInstanceId) === iid) {
+    ctx.log.debug(`restored instance ${iid} from cache (same boot)`);
+    return r.cache;
+  }
+  const manualClean = ctx.fs.kind(`${paths.instanceLink}/manual-clean`) !== null || cfg['manual_cache_clean'] === true;
+  if (policy === 'trust' || manualClean) {
+    ctx.log.debug(`restored instance ${iid} from cache (${policy === 'trust' ? 'trusted in this stage' : 'manual_cache_clean'})`);
+    return r.cache;
+  }
+  const source = await loadSource(r.cache.crawled.dsname);
+  const same = source?.checkInstanceId?.(crawlContext(ctx, cfg, 'local'), iid) ?? null;
+  if (same === true) {
+    ctx.log.info(`restored instance ${iid} from cache: ${r.cache.crawled.dsname} confirms the instance id locally`);
+    return r.cache;
+  }
+  ctx.log.debug(`cached instance ${iid} not confirmed (${same === false ? 'the instance id changed' : 'the datasource cannot tell locally'}); crawling`);
+  return null;
+}
+
+async function crawlSources(ctx: StageContext, cfg: Mapping, stage: CrawlStage): Promise<InstanceCache | null> {
+  const names = datasourceList(cfg).filter((n) => n !== 'None');
+  for (const name of names) {
+    const source = await loadSource(name);
+    if (!source) {
+      ctx.log.debug(`datasource ${name} is not supported by stratus; skipped`);
+      continue;
+    }
+    if (!source.stages.includes(stage)) continue;
+    const started = performance.now();
+    let crawled: Crawled | null;
+    try {
+      crawled = await source.crawl(crawlContext(ctx, cfg, stage));
+    } catch (e) {
+      const why = e instanceof DatasourceError ? e.message : `${(e as Error).name}: ${(e as Error).message}`;
+      ctx.log.error(`datasource ${source.dsname} failed: ${why}`);
+      continue;
+    }
+    const ms = performance.now() - started;
+    if (crawled) {
+      ctx.log.info(`found datasource ${describeDatasource(crawled)} in ${ms.toFixed(1)} ms`);
+      return newCache(crawled, Math.round(ms * 10) / 10, new Date());
+    }
+    ctx.log.debug(`datasource ${source.dsname}: not found (${ms.toFixed(1)} ms)`);
+  }
+  return null;
+}
+
+/** cloud-init's str(datasource), which status.json and `status --long` show. */
+export function describeDatasource(c: Crawled): string {
+  const seed = c.subplatform.replace(/^[a-z-]+ \((.*)\)$/, '$1');
+  return `DataSource${c.dsname} [seed=${seed}][dsmode=${c.dsmode}]`;
+}
+
+export async function findInstance(ctx: StageContext, cfg: Mapping, policy: CachePolicy, stage: CrawlStage | null): Promise<CurrentInstance | null> {
+  const previous = readId(ctx, paths.instanceIdFile);
+  const restored = await tryRestore(ctx, cfg, policy);
+  if (restored) return { cache: restored, restored: true, isNew: previous !== restored.crawled.instanceId };
+  if (stage === null) return null;
+  const crawled = await crawlSources(ctx, cfg, stage);
+  if (!crawled) {
+    // The old instance is no longer current.
+    ctx.fs.remove(paths.instanceLink);
+    return null;
+  }
+  return { cache: crawled, restored: false, isNew: previous !== crawled.crawled.instanceId };
+}
+
+/** Make the instance current on disk: instance dir and link, id files, cache, user-data. */
+export function instancify(ctx: StageContext, inst: CurrentInstance): void {
+  const c = inst.cache.crawled;
+  const idir = instanceDir(c.instanceId);
+  const fs = ctx.fs;
+  for (const d of ['handlers', 'scripts', 'sem', 'data']) fs.mkdir(`${idir}/${d}`);
+  const currentId = fs.readText(paths.instanceIdFile)?.trim() || null;
+  const description = `DataSource${c.dsname}: ${describeDatasource(c)}`;
+  const files: FileWrite[] = [
+    { path: `${idir}/datasource`, content: `${description}\n`, mode: 0o644 },
+    { path: paths.instanceIdFile, content: `${c.instanceId}\n`, mode: 0o644 },
+    { path: paths.runInstanceId, content: `${c.instanceId}\n`, mode: 0o644 },
+  ];
+  // The "previous" files change only when the instance changes: cloud-init rewrites them in every
+  // stage, so after any boot they name the current instance and say nothing about the one before.
+  if (currentId !== c.instanceId || fs.kind(paths.previousInstanceIdFile) === null) {
+    const previousDs = fs.readText(`${paths.instanceLink}/datasource`)?.trim();
+    files.push(
+      { path: paths.previousInstanceIdFile, content: `${currentId ?? 'NO_PREVIOUS_INSTANCE_ID'}\n`, mode: 0o644 },
+      { path: paths.previousDatasourceFile, content: `${previousDs ?? description}\n`, mode: 0o644 },
+    );
+  }
+  if (!inst.restored) {
+    // user-data and vendor-data are secrets: 0600, like the cache that holds them too.
+    files.push({ path: cachePath(c.instanceId), content: cacheText(inst.cache), mode: 0o600 });
+    files.push({ path: `${idir}/user-data.txt`, content: c.userData ?? '', mode: 0o600 });
+    files.push({ path: `${idir}/vendor-data.txt`, content: c.vendorData ?? '', mode: 0o600 });
+    files.push({ path: `${idir}/vendor-data2.txt`, content: c.vendorData2 ?? '', mode: 0o600 });
+  }
+  fs.writeFiles(files);
+  if (fs.readLink(paths.instanceLink) !== idir) fs.symlink(idir, paths.instanceLink);
+  if (isMapping(c.metaData) && c.metaData['manual_cache_clean'] === true) fs.writeFiles([{ path: `${idir}/manual-clean`, content: '', mode: 0o644 }]);
+}

@@ -1,0 +1,148 @@
+/**
+ * The network config of a boot: chosen in cloud-init's order (kernel command
+ * line, system config, datasource, fallback), parsed with located messages,
+ * rendered for the network stack the target uses, and written atomically.
+ * A config that does not parse or render is reported and nothing is
+ * replaced: the files of the last good config stay.
+ */
+import { networkConfigFromCmdline } from '../config/cmdline.ts';
+import { readInterfaces } from '../net/sysfs.ts';
+import { fallbackNetworkConfig } from '../net/convert/fallback.ts';
+import { readNetworkInput } from '../net/input.ts';
+import { OUTPUT_KINDS, renderFor, type OutputKind } from '../net/render/for-target.ts';
+import type { RenderedFile } from '../net/render/index.ts';
+import type { NetworkState } from '../net/state.ts';
+import type { NetworkConfigInput } from '../sources/types.ts';
+import { formatDiagnostic, InputError } from '../text/diagnostics.ts';
+import { isMapping, type Mapping } from '../text/reader.ts';
+import { loadYaml } from '../text/yaml.ts';
+import type { StageContext } from './context.ts';
+import { paths } from './paths.ts';
+
+export type NetworkChoice =
+  | { kind: 'disabled'; source: string }
+  | { kind: 'config'; input: NetworkConfigInput; origin: 'cmdline' | 'system_cfg' | 'ds' | 'fallback' }
+  | { kind: 'none'; reason: string };
+
+function systemCfgNetwork(cfg: Mapping): NetworkConfigInput | 'disabled' | null {
+  const n = cfg['network'];
+  if (!isMapping(n)) return null;
+  if (n['config'] === 'disabled') return 'disabled';
+  if (Object.keys(n).length === 0) return null;
+  return { source: 'system config (network:)', kind: 'yaml', text: JSON.stringify(n) };
+}
+
+function isDisabledText(input: NetworkConfigInput): boolean {
+  if (input.kind !== 'yaml') return false;
+  const doc = loadYaml(input.text, input.source).doc?.value;
+  const inner = isMapping(doc) && isMapping(doc['network']) ? doc['network'] : doc;
+  return isMapping(inner) && inner['config'] === 'disabled';
+}
+
+/** Which network config this boot uses. */
+export function chooseNetworkConfig(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigInput | null): NetworkChoice {
+  if (ctx.fs.kind(`${paths.dataDir}/upgraded-network`) !== null) return { kind: 'disabled', source: `${paths.dataDir}/upgraded-network` };
+  const fromCmdline = networkConfigFromCmdline(ctx.cmdline);
+  if (fromCmdline.kind === 'error') ctx.log.error(formatDiagnostic(fromCmdline.diagnostic));
+  const candidates: [NetworkConfigInput | 'disabled' | null, 'cmdline' | 'system_cfg' | 'ds'][] = [
+    [
+      fromCmdline.kind === 'text'
+        ? { source: 'kernel command line network-config=', kind: 'yaml', text: fromCmdline.text }
+        : fromCmdline.kind === 'disabled'
+          ? 'disabled'
+          : null,
+      'cmdline',
+    ],
+    [systemCfgNetwork(cfg), 'system_cfg'],
+    [dsConfig, 'ds'],
+  ];
+  for (const [c, origin] of candidates) {
+    if (c === null) continue;
+    if (c === 'disabled') return { kind: 'disabled', source: origin === 'cmdline' ? 'kernel command line network-config=disabled' : 'system config (network: {config: disabled})' };
+    if (isDisabledText(c)) return { kind: 'disabled', source: c.source };
+    return { kind: 'config', input: c, origin };
+  }
+  const nics = readInterfaces(ctx.opts.root);
+  const fb = fallbackNetworkConfig(nics, { cmdline: ctx.cmdline });
+  for (const r of fb.reasons) ctx.log.debug(`fallback network config: ${r}`);
+  if (fb.config === null) return { kind: 'none', reason: fb.reasons.join('; ') || 'no network interface qualifies' };
+  ctx.log.info(`fallback network config: DHCP on ${fb.chosen.join(', ')}`);
+  return { kind: 'config', input: { source: 'fallback network config', kind: 'yaml', text: JSON.stringify(fb.config) }, origin: 'fallback' };
+}
+
+/** Binaries whose presence on the target says which network stack it uses, in the order stratus prefers them. */
+const DETECT: [OutputKind, string[]][] = [
+  ['netplan', ['/usr/sbin/netplan', '/sbin/netplan']],
+  ['network-manager', ['/usr/sbin/NetworkManager']],
+  ['networkd', ['/usr/lib/systemd/systemd-networkd', '/lib/systemd/systemd-networkd']],
+  ['sysconfig', ['/etc/sysconfig/network-scripts/network-functions', '/etc/sysconfig/network/config']],
+  ['eni', ['/sbin/ifup', '/usr/sbin/ifup']],
+];
+
+function available(ctx: StageContext, kind: OutputKind): boolean {
+  const d = DETECT.find(([k]) => k === kind);
+  return d !== undefined && d[1].some((p) => ctx.fs.kind(p) !== null);
+}
+
+/** `system_info.network.renderers` (first available, else the first named), else what the target has. */
+export function chooseRenderer(ctx: StageContext, cfg: Mapping): OutputKind | null {
+  const si = cfg['system_info'];
+  const net = isMapping(si) ? si['network'] : undefined;
+  const listed = isMapping(net) && Array.isArray(net['renderers']) ? net['renderers'].filter((r): r is string => typeof r === 'string') : [];
+  if (listed.length > 0) {
+    const known = listed.filter((r): r is OutputKind => (OUTPUT_KINDS as readonly string[]).includes(r));
+    for (const r of listed) if (!known.includes(r as OutputKind)) ctx.log.warn(`system_info.network.renderers: ${JSON.stringify(r)} is not a renderer stratus has (${OUTPUT_KINDS.join(', ')})`);
+    const first = known.find((r) => available(ctx, r)) ?? known[0];
+    if (first && !available(ctx, first)) ctx.log.info(`renderer ${first} is configured but its tools are not on the target; writing its files anyway`);
+    return first ?? null;
+  }
+  for (const [kind] of DETECT) if (available(ctx, kind)) return kind;
+  return null;
+}
+
+/** `system_info.distro`, else the target's /etc/os-release ID, else ubuntu (cloud-init's default). */
+export function targetDistro(ctx: StageContext, cfg: Mapping): string {
+  const si = cfg['system_info'];
+  if (isMapping(si) && typeof si['distro'] === 'string') return si['distro'];
+  const osr = ctx.fs.readText('/etc/os-release') ?? ctx.fs.readText('/usr/lib/os-release') ?? '';
+  const m = /^ID="?([A-Za-z0-9._-]+)"?\s*$/m.exec(osr);
+  return m?.[1] ?? 'ubuntu';
+}
+
+export interface RenderedNetwork {
+  renderer: OutputKind;
+  files: RenderedFile[];
+  state: NetworkState;
+  /** The config as cloud-init keeps it in network-config.json. */
+  json: unknown;
+}
+
+/** Parse and render; null (with the reasons logged as errors) when the config cannot be used. */
+export function renderNetworkConfig(ctx: StageContext, cfg: Mapping, input: NetworkConfigInput): RenderedNetwork | null {
+  const renderer = chooseRenderer(ctx, cfg);
+  if (renderer === null) {
+    ctx.log.warn('no network stack found on the target (netplan, NetworkManager, systemd-networkd, sysconfig or ifupdown); network config not written. Set system_info.network.renderers to choose one.');
+    return null;
+  }
+  const macToName = new Map<string, string>();
+  for (const nic of readInterfaces(ctx.opts.root)) if (nic.mac) macToName.set(nic.mac, nic.name);
+  const parsed = readNetworkInput(input.text, input.source, input.kind, { macToName });
+  for (const d of parsed.diagnostics) (d.severity === 'error' ? ctx.log.error.bind(ctx.log) : ctx.log.warn.bind(ctx.log))(formatDiagnostic(d));
+  if (parsed.kind !== 'state') {
+    if (parsed.kind === 'invalid') ctx.log.error(`${input.source} is not a valid network config; the network files already on the target are kept`);
+    return null;
+  }
+  const distro = targetDistro(ctx, cfg);
+  try {
+    const result = renderFor(parsed.state, renderer, distro, (p) => ctx.fs.readText(`/${p}`) ?? undefined);
+    for (const n of result.notes) ctx.log.warn(`${renderer}: ${n}`);
+    const json = input.kind === 'yaml' ? (loadYaml(input.text, input.source).doc?.value ?? null) : { source: input.source, kind: input.kind, text: input.text };
+    ctx.log.info(`network config from ${input.source} rendered for ${renderer} (${distro}): ${result.files.map((f) => `/${f.path}`).join(', ')}`);
+    return { renderer, files: result.files, state: parsed.state, json };
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    for (const d of e.diagnostics) ctx.log.error(formatDiagnostic(d));
+    ctx.log.error(`${input.source} cannot be rendered for ${renderer}; the network files already on the target are kept`);
+    return null;
+  }
+}

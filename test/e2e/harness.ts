@@ -1,0 +1,83 @@
+/**
+ * Boots stratus for real against temporary target roots: the built bundle,
+ * run once per stage as systemd would, with --root pointing at a directory
+ * that holds the seed, the markers of a network stack and, where a test
+ * needs them, block device images and a kernel command line.
+ */
+import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Cli, CliResult } from '../cli/cli.ts';
+
+export const STAGES: readonly [string, string[]][] = [
+  ['init-local', ['init', '--local']],
+  ['init', ['init']],
+  ['modules-config', ['modules', '--mode=config']],
+  ['modules-final', ['modules', '--mode=final']],
+];
+
+export interface TargetRoot {
+  dir: string;
+  write(path: string, content: string | Buffer, mode?: number): void;
+  read(path: string): string;
+  exists(path: string): boolean;
+  mode(path: string): number;
+  link(path: string): string;
+  json(path: string): Record<string, unknown>;
+  /** A reboot: /run is a tmpfs and starts empty. */
+  reboot(): void;
+}
+
+export function targetRoot(cli: Cli, opts: { renderer?: 'netplan' | 'networkd' | 'network-manager' | 'eni' | 'sysconfig' | null } = {}): TargetRoot {
+  const dir = cli.tempDir('root');
+  const at = (p: string) => join(dir, p.replace(/^\/+/, ''));
+  const root: TargetRoot = {
+    dir,
+    write(path, content, mode = 0o644) {
+      mkdirSync(dirname(at(path)), { recursive: true });
+      writeFileSync(at(path), content);
+      chmodSync(at(path), mode);
+    },
+    read: (path) => readFileSync(at(path), 'utf8'),
+    exists(path) {
+      try {
+        lstatSync(at(path));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    mode: (path) => statSync(at(path)).mode & 0o7777,
+    link: (path) => readlinkSync(at(path)),
+    json: (path) => JSON.parse(readFileSync(at(path), 'utf8')) as Record<string, unknown>,
+    reboot: () => rmSync(at('/run'), { recursive: true, force: true }),
+  };
+  const markers = {
+    netplan: '/usr/sbin/netplan',
+    networkd: '/usr/lib/systemd/systemd-networkd',
+    'network-manager': '/usr/sbin/NetworkManager',
+    eni: '/sbin/ifup',
+    sysconfig: '/etc/sysconfig/network-scripts/network-functions',
+  } as const;
+  const renderer = opts.renderer === undefined ? 'netplan' : opts.renderer;
+  if (renderer) root.write(markers[renderer], '', 0o755);
+  root.write('/etc/os-release', 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n');
+  return root;
+}
+
+export function seedDir(root: TargetRoot, files: Record<string, string | Buffer>, dir = '/var/lib/cloud/seed/nocloud'): void {
+  for (const [name, content] of Object.entries(files)) root.write(`${dir}/${name}`, content, 0o600);
+}
+
+export interface StageResult extends CliResult {
+  stage: string;
+}
+
+export async function boot(cli: Cli, root: TargetRoot, stages = STAGES): Promise<StageResult[]> {
+  const out: StageResult[] = [];
+  for (const [stage, args] of stages) out.push({ stage, ...(await cli.run(['--root', root.dir, ...args])) });
+  return out;
+}
+
+export function describeRuns(runs: readonly StageResult[]): string {
+  return runs.map((r) => `--- ${r.stage}: exit ${r.status}\n${r.stderr}`).join('\n');
+}
