@@ -18,6 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CLEAN_PATH, lastLine, spread, stats, type Stats } from './lib.ts';
 
 const { values } = parseArgs({ options: { reps: { type: 'string' }, json: { type: 'string' } } });
 const REPS = Number(values.reps ?? 10);
@@ -41,7 +42,6 @@ const inputs: Input[] = [
     macs: ['eth0,fa:16:3e:ed:9a:59'],
   },
 ];
-const CLEAN_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const OUTPUTS = ['netplan', 'networkd', 'network-manager', 'sysconfig', 'eni'] as const;
 const DISTRO: Record<(typeof OUTPUTS)[number], string> = {
   netplan: 'ubuntu',
@@ -64,15 +64,8 @@ function runOnce(cmd: string[], outDir: string): Sample {
     encoding: 'utf8',
   });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
-  const rssKb = existsSync(timeFile) ? Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop()) : NaN;
+  const rssKb = existsSync(timeFile) ? Number(lastLine(readFileSync(timeFile, 'utf8'))) : NaN;
   return { wallMs, rssKb, ok: r.status === 0 };
-}
-
-function stats(xs: number[]): { median: number; min: number; max: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  return { median, min: s[0]!, max: s[s.length - 1]! };
 }
 
 if (!existsSync('dist/stratus.js')) throw new Error('build first: npm run build');
@@ -123,13 +116,12 @@ try {
         row['rss_ratio'] = rb.median / ra.median;
       }
       results.push(row);
-      const f = (x: { median: number; min: number; max: number }) => `${x.median.toFixed(1)} (${x.min.toFixed(1)}–${x.max.toFixed(1)})`;
-      const cb = row['cloud_init'] as { wall_ms: { median: number; min: number; max: number }; max_rss_kb: { median: number } } | undefined;
+      const cb = row['cloud_init'] as { wall_ms: Stats; max_rss_kb: { median: number } } | undefined;
       console.log(
         [
           `${input.name}/${out}`.padEnd(34),
-          `stratus ${f(wa)} ms ${Math.round(ra.median / 1024)} MiB`.padEnd(40),
-          cb ? `cloud-init ${f(cb.wall_ms)} ms ${Math.round(cb.max_rss_kb.median / 1024)} MiB`.padEnd(46) : '',
+          `stratus ${spread(wa)} ms ${Math.round(ra.median / 1024)} MiB`.padEnd(40),
+          cb ? `cloud-init ${spread(cb.wall_ms)} ms ${Math.round(cb.max_rss_kb.median / 1024)} MiB`.padEnd(46) : '',
           typeof row['speedup'] === 'number' ? `x${row['speedup'].toFixed(1)} faster` : '',
           (row['stratus'] as { all_ok: boolean }).all_ok ? '' : ' (stratus FAILED)',
           cb && !(row['cloud_init'] as { all_ok: boolean }).all_ok ? ' (cloud-init FAILED)' : '',

@@ -5,11 +5,11 @@
  * so they run only when the root is "/"; under another root the command
  * says what it did not do.
  */
-import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { err as stderr, out as stdout } from '../host/console.ts';
+import { runCommand } from '../host/exec.ts';
 import { DiskRoot } from '../host/root-fs.ts';
 import { rootProblem } from '../report/rooted-path.ts';
 import {
@@ -55,12 +55,14 @@ export interface CleanIo {
   run(argv: readonly string[], timeoutMs?: number): { ok: true } | { ok: false; reason: string };
 }
 
+/** Through the one command runner; the output a script prints is passed on. */
 function runProgram(argv: readonly string[], timeoutMs?: number): { ok: true } | { ok: false; reason: string } {
-  const [cmd, ...args] = argv as [string, ...string[]];
-  const r = spawnSync(cmd, args, { stdio: 'inherit', timeout: timeoutMs });
-  if (r.error) return { ok: false, reason: (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `timed out after ${(timeoutMs ?? 0) / 1000} s` : r.error.message };
-  if (r.signal) return { ok: false, reason: `killed by ${r.signal}` };
-  if (r.status !== 0) return { ok: false, reason: `exit status ${r.status}` };
+  const r = runCommand(argv, { root: '/', dryRun: false, timeoutMs });
+  stdout(r.stdout);
+  stderr(r.stderr);
+  if (!r.ran) return { ok: false, reason: `not run: ${r.why ?? 'unknown reason'}` };
+  if (r.timedOut) return { ok: false, reason: `timed out after ${(timeoutMs ?? 60_000) / 1000} s` };
+  if (r.code !== 0) return { ok: false, reason: r.code === null ? 'killed by a signal' : `exit status ${r.code}` };
   return { ok: true };
 }
 

@@ -6,7 +6,10 @@
  * runs a whole boot without touching anything and then reports the changes.
  */
 import {
+  accessSync,
   appendFileSync,
+  constants,
+  existsSync,
   closeSync,
   fsyncSync,
   lstatSync,
@@ -159,7 +162,16 @@ export class DiskRoot implements RootFs {
   }
 
   mkdir(path: string, mode = 0o755): void {
-    mkdirSync(this.host(path), { recursive: true, mode });
+    const p = this.host(path);
+    try {
+      mkdirSync(p, { recursive: true, mode });
+    } catch (e) {
+      // A recursive mkdir on a read-only filesystem reports ENOENT; say what really failed.
+      let existing = dirname(p);
+      while (existing !== dirname(existing) && !existsSync(existing)) existing = dirname(existing);
+      accessSync(existing, constants.W_OK);
+      throw e;
+    }
   }
 
   remove(path: string): boolean {

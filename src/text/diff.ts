@@ -8,15 +8,18 @@
  * /dev/null in the header.
  *
  * The edit script is Myers' O(ND) shortest one, after the common head and
- * tail are set aside. Its cost grows with the number of differences D; when
- * D would pass MAX_EDIT_DISTANCE (or either changed middle part is longer
- * than MAX_MIDDLE_LINES), the changed middle becomes one block: every old
- * line removed, every new line added. That diff is still correct (it applies
- * and gives the new text), only not minimal, and it costs linear time.
+ * tail are set aside. Its time grows with (N + M) * D and its memory with
+ * D * D (D: the number of changed lines), so D is capped: at most
+ * MAX_EDIT_DISTANCE, and at most WORK_BUDGET / (N + M). Past the cap the
+ * changed middle becomes one block, every old line removed and every new
+ * line added: still a correct diff (it applies and gives the new text),
+ * only not minimal, made in linear time. Large files with few changes
+ * (the usual config edit) stay minimal.
  */
 
 const MAX_EDIT_DISTANCE = 2000;
-const MAX_MIDDLE_LINES = 20000;
+/** About a quarter of a second of snake steps. */
+const WORK_BUDGET = 50_000_000;
 
 /** Lines with their "\n" kept (the last may lack it). */
 function splitLines(text: string): string[] {
@@ -29,7 +32,7 @@ type Op = { kind: ' ' | '-' | '+'; line: string };
 function myers(a: readonly string[], b: readonly string[]): Op[] | null {
   const n = a.length;
   const m = b.length;
-  const max = Math.min(n + m, MAX_EDIT_DISTANCE);
+  const max = Math.min(n + m, MAX_EDIT_DISTANCE, Math.floor(WORK_BUDGET / Math.max(1, n + m)));
   const offset = max + 1;
   const v = new Int32Array(2 * max + 3);
   const trace: Int32Array[] = [];
@@ -78,8 +81,7 @@ function editScript(a: readonly string[], b: readonly string[]): Op[] {
   while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
   const midA = a.slice(head, a.length - tail);
   const midB = b.slice(head, b.length - tail);
-  const middle =
-    (midA.length <= MAX_MIDDLE_LINES && midB.length <= MAX_MIDDLE_LINES ? myers(midA, midB) : null) ?? [
+  const middle = myers(midA, midB) ?? [
       ...midA.map((line): Op => ({ kind: '-', line })),
       ...midB.map((line): Op => ({ kind: '+', line })),
     ];

@@ -236,3 +236,22 @@ describe('plan', () => {
     assert.match(p.stdout, /commands the boot would run:\n {2}\[init\] hostname e2e-user-host\n/);
   });
 });
+
+describe('clean after a boot', () => {
+  test('clean --configs network --logs: the rendered network files go, the seed and /etc/hostname stay', async () => {
+    const root = targetRoot(cli, { renderer: 'networkd' });
+    seedDir(root, SEED);
+    const runs = await boot(cli, root);
+    assert.deepEqual(runs.map((r) => r.status), [0, 0, 0, 0], describeRuns(runs));
+    assert.ok(root.exists('/etc/systemd/network/10-cloud-init-eth0.network'));
+    const r = await cli.run(['--root', root.dir, 'clean', '--configs', 'network', '--logs']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(!root.exists('/etc/systemd/network/10-cloud-init-eth0.network'));
+    assert.ok(!root.exists('/var/log/cloud-init.log'));
+    assert.ok(!root.exists('/var/lib/cloud/instance'));
+    assert.ok(!root.exists('/var/lib/cloud/data'));
+    assert.ok(root.exists('/var/lib/cloud/seed/nocloud/meta-data'));
+    assert.equal(root.read('/etc/hostname'), 'e2e-user-host\n');
+    assert.ok(root.exists('/etc/os-release'));
+  });
+});
