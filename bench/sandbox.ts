@@ -37,9 +37,13 @@ export interface SandboxSpec {
   hostname: string;
   /** The whole environment of each process (`env -i` then these). */
   env: string[];
+  /** Run in the sandbox before `processes`, not measured (e.g. byte-compiling Python that a distro would have compiled). */
+  prepare: string[][];
   processes: SandboxProcess[];
+  /** Run after `processes` (and after `inspect` looked at what they wrote): reference costs. */
+  afterwards: SandboxProcess[];
   timeoutSeconds: number;
-  /** Also return the paths the processes added, changed or removed. */
+  /** Also return the paths `processes` added, changed or removed. */
   inspect: boolean;
 }
 
@@ -63,7 +67,7 @@ export interface SandboxResult {
   result: unknown;
   /** What reached /dev/console. */
   console: string;
-  /** With `inspect`: "A path", "M path", "D path" for every change under / except the set-up's own. */
+  /** With `inspect`: "A path", "M path", "D path" for every change `processes` made under /. */
   changes: string[];
 }
 
@@ -225,6 +229,7 @@ function inside(dir: string): void {
   const { root, upper, consoleLog } = buildRoot(base, spec);
   must('hostname', [spec.hostname]);
   buildNetwork(spec);
+  for (const argv of spec.prepare) must('/usr/sbin/chroot', [root, '/usr/bin/env', '-i', ...spec.env, ...argv]);
   const before = spec.inspect ? snapshot(upper) : new Map<string, string>();
   const samples = spec.processes.map((p, i) => runProcess(root, base, spec, p, i));
   const result: SandboxResult = {
@@ -234,6 +239,7 @@ function inside(dir: string): void {
     console: readFileSync(consoleLog, 'utf8').slice(-8192),
     changes: spec.inspect ? changes(upper, before, join(root, 'run')) : [],
   };
+  spec.afterwards.forEach((p, i) => samples.push(runProcess(root, base, spec, p, spec.processes.length + i)));
   // The result goes to the host's temp dir (outside the tmpfs, which vanishes with the namespace).
   writeFileSync(join(dir, RESULT_FILE), JSON.stringify(result));
 }

@@ -5,7 +5,12 @@
  * process that finds that cache skips compiling most of the code it runs,
  * which is the largest part of a one-shot process's own cost.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readNetworkInput, type InputKind } from '../net/input.ts';
+import { renderStatus, statusReport } from '../report/status.ts';
+import { planBoot } from '../stages/boot.ts';
 import { renderEni, renderNetplan, renderNetworkd, renderNetworkManager, renderSysconfig } from '../net/render/index.ts';
 
 const V2 = `network:
@@ -69,5 +74,35 @@ export async function warmCodeCache(): Promise<number> {
     renderSysconfig(r.state, { flavor: 'suse' });
     renderEni(r.state);
   }
+  await warmBoot();
   return 0;
+}
+
+/** A whole boot planned on an empty temporary root (nothing is written there), and the status of it. */
+async function warmBoot(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-warm-'));
+  try {
+    mkdirSync(join(dir, 'usr/sbin'), { recursive: true });
+    writeFileSync(join(dir, 'usr/sbin/netplan'), '');
+    const seed = {
+      'meta-data': Buffer.from('instance-id: iid-warm-up\nlocal-hostname: warm-up\n'),
+      'user-data': Buffer.from('#cloud-config\nhostname: warm-up\n'),
+      'network-config': Buffer.from(V2),
+    };
+    const planned = await planBoot({ root: dir, debug: false, force: false, files: [], dryRun: true }, seed);
+    const status = planned.changes.find((c) => c.path === '/var/lib/cloud/data/status.json');
+    if (status?.node.kind === 'file') {
+      const report = statusReport({
+        boot: { systemd: false, cmdline: '', markerFile: false, envKernelCmdline: '', runDisabled: false, runEnabled: true },
+        statusPath: status.path,
+        statusText: status.node.content.toString('utf8'),
+        resultExists: true,
+        now: new Date(),
+        uptime: 1,
+      });
+      renderStatus(report, { format: 'json', long: true, wait: false });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

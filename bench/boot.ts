@@ -1,0 +1,300 @@
+/**
+ * A whole first boot: the four stages of stratus (dist/stratus.js) against
+ * Debian's cloud-init on the same lean NoCloud seed (bench/seed) and the same
+ * system config (bench/cloud.cfg), each repetition in a fresh sandbox
+ * (bench/sandbox.ts: overlay root on tmpfs, fresh /run, empty /var/lib/cloud,
+ * new mount/UTS/net/PID namespaces with only lo and a tap NIC eth0), each
+ * stage its own process run as a systemd unit would (`env -i`), interleaved
+ * stratus, cloud-init, stratus, … so machine noise hits both alike.
+ *
+ *   npm run bench:boot -- [--reps N] [--warmup N] [--json FILE] [--verbose]
+ *                         [--debian-logging] [--cold-netplan] [--timeout S]
+ *
+ * Prints per stage and in total the median (min–max) wall time and peak RSS
+ * of each agent, the cloud-init/stratus ratio (median, and worst case = the
+ * fastest cloud-init total over the slowest stratus total), and what a bare
+ * `node -e 0` and `python3 -c pass` cost through the same wrapper. Needs root
+ * (namespaces, mounts), cloud-init, netplan.io and the time package.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CLEAN_PATH, loadAverage, spread, stats, type Stats } from './lib.ts';
+import { runSandbox, type ProcessSample, type SandboxProcess, type SandboxResult } from './sandbox.ts';
+
+const { values } = parseArgs({
+  options: {
+    reps: { type: 'string' },
+    warmup: { type: 'string' },
+    json: { type: 'string' },
+    timeout: { type: 'string' },
+    verbose: { type: 'boolean' },
+    'debian-logging': { type: 'boolean' },
+    'cold-netplan': { type: 'boolean' },
+  },
+});
+const REPS = Number(values.reps ?? 5);
+const WARMUP = Number(values.warmup ?? 1);
+const TIMEOUT_S = Number(values.timeout ?? 300);
+if (!(REPS >= 1 && WARMUP >= 0 && TIMEOUT_S > 0)) throw new Error('--reps must be ≥ 1, --warmup ≥ 0, --timeout > 0');
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const REPO = dirname(BENCH);
+const STRATUS = join(REPO, 'dist/stratus.js');
+const CLOUD_INIT = '/usr/bin/cloud-init';
+const TARGET = 10;
+
+const STAGES = [
+  { key: 'init-local', label: 'init --local', args: ['init', '--local'] },
+  { key: 'init', label: 'init', args: ['init'] },
+  { key: 'modules-config', label: 'modules --mode=config', args: ['modules', '--mode=config'] },
+  { key: 'modules-final', label: 'modules --mode=final', args: ['modules', '--mode=final'] },
+] as const;
+
+type AgentName = 'stratus' | 'cloud-init';
+interface Agent {
+  name: AgentName;
+  argv: string[];
+  /** Run after the four stages in the same sandbox: reference costs, not part of the boot. */
+  extras: SandboxProcess[];
+}
+
+const agents: Agent[] = [
+  {
+    name: 'stratus',
+    argv: [process.execPath, STRATUS],
+    extras: [
+      { label: 'true', argv: ['/bin/true'] },
+      { label: 'node -e 0', argv: [process.execPath, '-e', '0'] },
+      { label: 'stratus --version', argv: [process.execPath, STRATUS, '--version'] },
+      // cloud-init's netplan renderer runs `netplan generate` in init --local (so networkd sees the config on
+      // this boot); stratus does not (yet): what that would cost, through netplan's Python CLI or its C generator.
+      { label: 'netplan generate', argv: ['/usr/sbin/netplan', 'generate'] },
+      { label: '/usr/libexec/netplan/generate', argv: ['/usr/libexec/netplan/generate'] },
+    ],
+  },
+  {
+    name: 'cloud-init',
+    argv: [CLOUD_INIT],
+    extras: [
+      { label: 'python3 -c pass', argv: ['/usr/bin/python3', '-c', 'pass'] },
+      { label: 'import cloudinit.cmd.main', argv: ['/usr/bin/python3', '-c', 'import cloudinit.cmd.main'] },
+    ],
+  },
+];
+
+function requireTools(): void {
+  if (process.getuid?.() !== 0) throw new Error('bench/boot.ts needs root (namespaces, mounts)');
+  if (!existsSync(STRATUS)) throw new Error('build first: npm run build');
+  for (const [path, pkg] of [
+    [CLOUD_INIT, 'cloud-init'],
+    ['/usr/bin/time', 'time'],
+    ['/usr/bin/unshare', 'util-linux'],
+    ['/usr/sbin/netplan', 'netplan.io'],
+  ] as const) {
+    if (!existsSync(path)) throw new Error(`${path} is missing (apt-get install ${pkg})`);
+  }
+}
+
+function versionOf(argv: string[]): string {
+  const r = spawnSync(argv[0]!, [...argv.slice(1), '--version'], { encoding: 'utf8', env: { PATH: CLEAN_PATH } });
+  return (`${r.stdout}${r.stderr}`.trim().split('\n')[0] ?? '?').replace(/^\/\S*\//, '');
+}
+
+function boot(agent: Agent, inspect: boolean): SandboxResult {
+  return runSandbox({
+    seedDir: join(BENCH, 'seed'),
+    cloudCfg: join(BENCH, 'cloud.cfg'),
+    keepDropIns: values['debian-logging'] ? ['05_logging.cfg'] : [],
+    nic: { name: 'eth0', mac: '52:54:00:12:34:56' },
+    hostname: 'sandbox',
+    env: [`PATH=${CLEAN_PATH}`, 'LANG=C.UTF-8'],
+    // netplan.io ships its Python uncompiled; its first run would compile it into the image. That is a
+    // once-per-image cost, not a boot's: compile it here, unmeasured, for both agents alike.
+    prepare: values['cold-netplan'] ? [] : [['/usr/bin/python3', '-m', 'compileall', '-q', '/usr/share/netplan']],
+    processes: STAGES.map((s) => ({ label: s.label, argv: [...agent.argv, ...s.args] })),
+    afterwards: agent.extras,
+    timeoutSeconds: TIMEOUT_S,
+    inspect,
+  });
+}
+
+// ---------------------------------------------------------------- run
+
+requireTools();
+const loadBefore = loadAverage();
+const versions = { stratus: versionOf([process.execPath, STRATUS]), 'cloud-init': versionOf([CLOUD_INIT]), node: process.version };
+console.log(`${versions.stratus} vs ${versions['cloud-init']}; node ${process.version}; ${cpus().length} CPUs; load average ${loadBefore}`);
+console.log(
+  `each boot: a fresh sandbox; /etc/cloud/cloud.cfg = bench/cloud.cfg, ${
+    values['debian-logging'] ? "/etc/cloud/cloud.cfg.d/ = only Debian's 05_logging.cfg" : '/etc/cloud/cloud.cfg.d/ emptied'
+  } (both agents see only this config); seed bench/seed → /var/lib/cloud/seed/nocloud`,
+);
+console.log(`${REPS} measured repetitions after ${WARMUP} warm-up, interleaved stratus / cloud-init\n`);
+
+const runs: Record<AgentName, SandboxResult[]> = { stratus: [], 'cloud-init': [] };
+const firstBoot: Partial<Record<AgentName, SandboxResult>> = {};
+for (let i = -WARMUP; i < REPS; i++) {
+  for (const agent of agents) {
+    const inspect = firstBoot[agent.name] === undefined;
+    const r = boot(agent, inspect);
+    if (inspect) firstBoot[agent.name] = r;
+    if (i >= 0) runs[agent.name].push(r);
+  }
+  process.stderr.write(i < 0 ? 'w' : '.');
+}
+process.stderr.write('\n');
+const loadAfter = loadAverage();
+
+// ---------------------------------------------------------------- summarise
+
+interface StageSummary {
+  wall_ms: Stats;
+  cpu_ms: Stats;
+  max_rss_kb: Stats;
+  exit_codes: (number | null)[];
+}
+
+function sampleOf(r: SandboxResult, label: string): ProcessSample {
+  const s = r.samples.find((x) => x.label === label);
+  if (!s) throw new Error(`no sample for ${label}`);
+  return s;
+}
+
+function summarise(samples: ProcessSample[]): StageSummary {
+  return {
+    wall_ms: stats(samples.map((s) => s.wallMs)),
+    cpu_ms: stats(samples.map((s) => (s.userS + s.sysS) * 1000)),
+    max_rss_kb: stats(samples.map((s) => s.maxRssKb)),
+    exit_codes: samples.map((s) => s.exitCode),
+  };
+}
+
+const summary = {} as Record<AgentName, { stages: Record<string, StageSummary>; total: { wall_ms: Stats; cpu_ms: Stats; max_rss_kb: Stats }; extras: Record<string, StageSummary> }>;
+for (const agent of agents) {
+  const rs = runs[agent.name];
+  const stages: Record<string, StageSummary> = {};
+  for (const s of STAGES) stages[s.key] = summarise(rs.map((r) => sampleOf(r, s.label)));
+  const perRep = rs.map((r) => STAGES.map((s) => sampleOf(r, s.label)));
+  const extras: Record<string, StageSummary> = {};
+  for (const e of agent.extras) extras[e.label] = summarise(rs.map((r) => sampleOf(r, e.label)));
+  summary[agent.name] = {
+    stages,
+    total: {
+      wall_ms: stats(perRep.map((xs) => xs.reduce((a, s) => a + s.wallMs, 0))),
+      cpu_ms: stats(perRep.map((xs) => xs.reduce((a, s) => a + (s.userS + s.sysS) * 1000, 0))),
+      max_rss_kb: stats(perRep.map((xs) => Math.max(...xs.map((s) => s.maxRssKb)))),
+    },
+    extras,
+  };
+}
+
+function ratio(ci: Stats, st: Stats): { median: number; worst: number } {
+  return { median: ci.median / st.median, worst: ci.min / st.max };
+}
+
+const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
+const x = (n: number) => `x${n.toFixed(1)}`;
+const rows: string[][] = [['stage', 'stratus wall ms', 'RSS', 'cloud-init wall ms', 'RSS', 'ratio', 'worst']];
+const st = summary.stratus;
+const ci = summary['cloud-init'];
+for (const s of STAGES) {
+  const a = st.stages[s.key]!;
+  const b = ci.stages[s.key]!;
+  const q = ratio(b.wall_ms, a.wall_ms);
+  rows.push([s.label, spread(a.wall_ms), mib(a.max_rss_kb.median), spread(b.wall_ms), mib(b.max_rss_kb.median), x(q.median), x(q.worst)]);
+}
+const total = ratio(ci.total.wall_ms, st.total.wall_ms);
+rows.push(['total (4 processes)', spread(st.total.wall_ms), mib(st.total.max_rss_kb.max), spread(ci.total.wall_ms), mib(ci.total.max_rss_kb.max), x(total.median), x(total.worst)]);
+const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+for (const [i, r] of rows.entries()) {
+  console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  if (i === 0 || i === STAGES.length) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+}
+console.log(
+  `\nratio = cloud-init median / stratus median; worst = fastest cloud-init / slowest stratus. RSS: median of each stage's peak (the largest single process of its tree); total: the peak over all stages and repetitions.`,
+);
+const cpuLine = (n: AgentName) => STAGES.map((s) => summary[n].stages[s.key]!.cpu_ms.median.toFixed(0)).join(' + ');
+console.log(`CPU time (user+sys, median ms per stage): stratus ${cpuLine('stratus')} = ${st.total.cpu_ms.median.toFixed(0)}; cloud-init ${cpuLine('cloud-init')} = ${ci.total.cpu_ms.median.toFixed(0)}`);
+
+console.log('\nreference processes, through the same wrapper (time + chroot + env -i), median (min–max) ms:');
+for (const agent of agents) {
+  for (const [label, e] of Object.entries(summary[agent.name].extras)) {
+    console.log(`  ${label.padEnd(28)} ${spread(e.wall_ms).padStart(24)}  ${mib(e.max_rss_kb.median)}${e.exit_codes.every((c) => c === 0) ? '' : `  exit ${e.exit_codes.join(',')}`}`);
+  }
+}
+const floor = st.extras['node -e 0']!.wall_ms.median;
+console.log(`  → node's own floor: 4 × ${floor.toFixed(1)} = ${(4 * floor).toFixed(0)} ms of stratus' ${st.total.wall_ms.median.toFixed(0)} ms total`);
+
+// What each agent did, from the first boot (warm-up): a boot that does less is cheaper, so say it.
+console.log('\nwhat the first boot wrote (files added/changed under /, /run included):');
+for (const agent of agents) {
+  const changes = firstBoot[agent.name]?.changes ?? [];
+  const netplanRan = changes.some((c) => c.includes('/run/systemd/network/10-netplan-'));
+  console.log(`  ${agent.name.padEnd(10)} ${changes.length} paths; netplan generate ran: ${netplanRan ? 'yes (/run/systemd/network/10-netplan-*)' : 'no'}`);
+  if (values.verbose) for (const c of changes) console.log(`      ${c}`);
+}
+
+// Loud failures: exit codes, and the errors the agents recorded in status.json / result.json.
+let failures = 0;
+for (const agent of agents) {
+  for (const s of STAGES) {
+    const samples = runs[agent.name].map((r) => sampleOf(r, s.label));
+    const bad = samples.filter((x) => x.exitCode !== 0);
+    if (bad.length) {
+      failures++;
+      console.log(`\n!!! ${agent.name} ${s.label}: exited ${bad.map((b) => b.exitCode ?? 'killed').join(',')} in ${bad.length}/${samples.length} repetitions; stderr of the first:\n${bad[0]!.stderr}`);
+    }
+  }
+  const errors = new Set<string>();
+  for (const r of runs[agent.name]) {
+    const v1 = (r.status as { v1?: Record<string, unknown> } | null)?.v1 ?? {};
+    for (const [stage, v] of Object.entries(v1)) {
+      const e = (v as { errors?: unknown[] } | null)?.errors;
+      if (Array.isArray(e)) for (const m of e) errors.add(`${stage}: ${String(m)}`);
+      const rec = (v as { recoverable_errors?: Record<string, unknown[]> } | null)?.recoverable_errors;
+      if (rec) for (const [level, ms] of Object.entries(rec)) for (const m of ms) errors.add(`${stage} (${level}): ${String(m)}`);
+    }
+    if (r.status === null) errors.add('no /run/cloud-init/status.json after the boot');
+    if (r.result === null) errors.add('no /run/cloud-init/result.json after the boot');
+  }
+  if (errors.size) {
+    failures++;
+    console.log(`\n!!! ${agent.name} recorded errors in its status:\n${[...errors].map((e) => `    ${e}`).join('\n')}`);
+  }
+  if (values.verbose) {
+    const last = runs[agent.name][runs[agent.name].length - 1]!;
+    for (const s of STAGES) console.log(`\n--- ${agent.name} ${s.label} stderr (last repetition):\n${sampleOf(last, s.label).stderr}`);
+  }
+}
+
+const met = total.median >= TARGET;
+console.log(
+  `\ntarget (stratus total ≤ 1/${TARGET} of cloud-init's): ${met ? 'MET' : 'NOT MET'} — median ratio ${x(total.median)}, worst case ${x(total.worst)}${
+    failures ? ' (but see the failures above)' : ''
+  }`,
+);
+console.log(`load average before ${loadBefore}, after ${loadAfter} (${cpus().length} CPUs)`);
+
+if (values.json) {
+  const out = {
+    reps: REPS,
+    warmup: WARMUP,
+    date: new Date().toISOString(),
+    versions,
+    load_average: { before: loadBefore, after: loadAfter },
+    options: { debian_logging: values['debian-logging'] === true, cold_netplan: values['cold-netplan'] === true },
+    cloud_cfg: readFileSync(join(BENCH, 'cloud.cfg'), 'utf8'),
+    summary,
+    ratio: total,
+    target_met: met,
+    failures,
+    first_boot_changes: { stratus: firstBoot.stratus?.changes ?? [], 'cloud-init': firstBoot['cloud-init']?.changes ?? [] },
+    samples: { stratus: runs.stratus.map((r) => r.samples.map(({ stderr: _, ...s }) => s)), 'cloud-init': runs['cloud-init'].map((r) => r.samples.map(({ stderr: _, ...s }) => s)) },
+  };
+  writeFileSync(values.json, `${JSON.stringify(out, null, 2)}\n`);
+}
+if (failures) process.exitCode = 1;
