@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { writeFilesAtomically } from '../../src/host/fs.ts';
 import { readNetworkInput } from '../../src/net/input.ts';
-import { renderConfigFor } from '../../src/net/render/distro.ts';
-import { renderEni, renderNetplan, renderNetworkd, renderNetworkManager, renderSysconfig, type RenderResult } from '../../src/net/render/index.ts';
+import { renderFor } from '../../src/net/render/for-target.ts';
+import type { RenderResult } from '../../src/net/render/index.ts';
 import type { NetworkState } from '../../src/net/state.ts';
 import { formatDiagnostic } from '../../src/text/diagnostics.ts';
 import { macToName, SAMPLES, sampleText, type PolicyRule, type Sample, type TableRoute } from './samples/index.ts';
@@ -38,23 +38,12 @@ function parse(sample: Sample): NetworkState {
   return (parsed as { state: NetworkState }).state;
 }
 
-/** The renderer with the options `stratus net-convert` uses (Ubuntu for the Debian-family renderers). */
+/** The renderer as `stratus net-convert` and the boot stages call it (Ubuntu for the Debian-family renderers). */
 function render(state: NetworkState, target: Target): RenderResult {
-  const debian = renderConfigFor('ubuntu');
-  switch (target) {
-    case 'netplan':
-      return renderNetplan(state, { header: debian.netplanHeader, features: ['dhcp-use-domains', 'ipv6-mtu'] });
-    case 'networkd':
-      return renderNetworkd(state);
-    case 'network-manager':
-      return renderNetworkManager(state);
-    case 'eni':
-      return renderEni(state, { path: debian.eniPath, header: debian.eniHeader });
-    case 'sysconfig-rhel':
-      return renderSysconfig(state, { flavor: renderConfigFor('rhel').sysconfigFlavor });
-    case 'sysconfig-suse':
-      return renderSysconfig(state, { flavor: renderConfigFor('opensuse').sysconfigFlavor });
-  }
+  const nothingThere = (): undefined => undefined;
+  if (target === 'sysconfig-rhel') return renderFor(state, 'sysconfig', 'rhel', nothingThere);
+  if (target === 'sysconfig-suse') return renderFor(state, 'sysconfig', 'opensuse', nothingThere);
+  return renderFor(state, target, 'ubuntu', nothingThere);
 }
 
 /** Render the sample into a fresh temp root (files written as the agent writes them) and hand the root to check. */
