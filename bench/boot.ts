@@ -268,6 +268,7 @@ for (const agent of agents) {
   if (values.verbose) {
     const last = runs[agent.name][runs[agent.name].length - 1]!;
     for (const s of STAGES) console.log(`\n--- ${agent.name} ${s.label} stderr (last repetition):\n${sampleOf(last, s.label).stderr}`);
+    console.log(`\n--- ${agent.name}: what reached /dev/console (last repetition):\n${last.console}`);
   }
 }
 

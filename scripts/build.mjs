@@ -24,6 +24,8 @@ const result = await build({
   target: 'node18',
   // CommonJS loads faster than an ES module graph, and runs inside vm.Script.
   format: 'cjs',
+  // host/builtin.ts reads import.meta only when there is no require (under tsx); the bundle has one.
+  logOverride: { 'empty-import-meta': 'silent' },
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',

@@ -4,7 +4,7 @@
  * cloud-config (`cc: ... end_cc`) and a network config (`network-config=`).
  * Pure functions over the text; the caller reads the file.
  */
-import { gunzipSync } from 'node:zlib';
+import { zlib } from '../host/builtin.ts';
 import type { Diagnostic } from '../text/diagnostics.ts';
 import { hasOwn, setOwn } from './object.ts';
 
@@ -206,7 +206,7 @@ export function networkConfigFromCmdline(text: string): CmdlineNetworkConfig {
   let bytes: Buffer = Buffer.from(value, 'base64');
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = zlib().gunzipSync(bytes);
     } catch (e) {
       return fail(`is gzip data that cannot be uncompressed: ${(e as Error).message}`);
     }

@@ -34,20 +34,21 @@ export interface FileToWrite {
  * sibling and synced; only when all succeeded are they renamed into place.
  * On failure the temporaries are removed and nothing is replaced.
  */
-export function writeFilesAtomically(root: string, files: readonly FileToWrite[]): string[] {
-  const staged: { tmp: string; final: string }[] = [];
+export function writeFilesAtomically(root: string, files: readonly FileToWrite[], durable: (path: string) => boolean = () => true): string[] {
+  const staged: { tmp: string; final: string; sync: boolean }[] = [];
   try {
     for (const f of files) {
       const final = underRoot(root, f.path);
       mkdirSync(dirname(final), { recursive: true, mode: 0o755 });
       const tmp = `${final}.stratus-tmp-${process.pid}`;
       const fd = openSync(tmp, 'w', f.mode);
-      staged.push({ tmp, final });
+      const sync = durable(f.path);
+      staged.push({ tmp, final, sync });
       try {
         fchmodSync(fd, f.mode);
         const data = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
         for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
-        fsyncSync(fd);
+        if (sync) fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
@@ -57,7 +58,7 @@ export function writeFilesAtomically(root: string, files: readonly FileToWrite[]
     throw e;
   }
   for (const s of staged) renameSync(s.tmp, s.final);
-  for (const dir of new Set(staged.map((s) => dirname(s.final)))) {
+  for (const dir of new Set(staged.filter((s) => s.sync).map((s) => dirname(s.final)))) {
     try {
       const fd = openSync(dir, 'r');
       fsyncSync(fd);

@@ -79,6 +79,16 @@ export function absoluteLink(text: string, path: string): string {
   return text.startsWith('/') ? targetPath(text) : targetPath(posix.join(posix.dirname(targetPath(path)), text));
 }
 
+/**
+ * Whether a write must reach the disk before it is renamed into place.
+ * /run is a tmpfs, gone at the next boot: syncing it buys nothing (and a
+ * stage writes a dozen files there).
+ */
+function durable(path: string): boolean {
+  const p = targetPath(path);
+  return p !== '/run' && !p.startsWith('/run/');
+}
+
 export class DiskRoot implements RootFs {
   readonly root: string;
 
@@ -136,6 +146,7 @@ export class DiskRoot implements RootFs {
     writeFilesAtomically(
       this.root,
       files.map((f) => ({ path: f.path, content: f.content, mode: f.mode })),
+      durable,
     );
   }
 

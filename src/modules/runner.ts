@@ -3,6 +3,7 @@
  * {name, frequency, args}), decides by frequency and semaphore whether it
  * runs, runs it, and records failures without stopping the others.
  */
+import { nowMs } from '../host/clock.ts';
 import type { Crawled } from '../sources/types.ts';
 import type { StageContext } from '../stages/context.ts';
 import { instanceDir, paths } from '../stages/paths.ts';
@@ -94,11 +95,11 @@ export async function runModules(
       runs.push({ name: mod.name, ran: false, note: `already ran (${frequency})`, ms: 0 });
       continue;
     }
-    const started = performance.now();
+    const started = nowMs();
     try {
       await mod.run({ ctx, cfg, instance, isNewInstance, distro, args: entry.args });
       if (sem !== null) ctx.fs.writeFiles([{ path: sem, content: `${process.pid}: ${Math.floor(Date.now() / 1000)}\n`, mode: 0o644 }]);
-      const ms = performance.now() - started;
+      const ms = nowMs() - started;
       ctx.log.debug(`module ${mod.name} ran in ${ms.toFixed(1)} ms`);
       runs.push({ name: mod.name, ran: true, ms });
     } catch (e) {
@@ -106,7 +107,7 @@ export async function runModules(
       const msg = `module ${mod.name} failed: ${why}`;
       ctx.log.error(msg);
       errors.push(msg);
-      runs.push({ name: mod.name, ran: true, note: why, ms: performance.now() - started });
+      runs.push({ name: mod.name, ran: true, note: why, ms: nowMs() - started });
     }
   }
   return runs;

@@ -10,7 +10,7 @@
  * this machine, as a user typing them means.
  */
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { zlib } from '../host/builtin.ts';
 import type { RootFs } from '../host/root-fs.ts';
 import { paths } from '../stages/paths.ts';
 import { readInRoot } from './rooted-path.ts';
@@ -58,7 +58,7 @@ export function decodeUserData(bytes: Uint8Array, path: string): DataValue {
   let data = bytes;
   if (data[0] === 0x1f && data[1] === 0x8b) {
     try {
-      data = gunzipSync(data, { maxOutputLength: MAX_GUNZIPPED });
+      data = zlib().gunzipSync(data, { maxOutputLength: MAX_GUNZIPPED });
     } catch (e) {
       throw new ReadProblem(`${path} looks gzip-compressed but cannot be decompressed: ${(e as Error).message}`);
     }

@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { findFilesystemsByLabel, openDeviceFilesystem } from '../host/block-devices.ts';
 import type { CommandOptions } from '../host/exec.ts';
-import { httpGet } from '../host/http.ts';
 import { Log } from '../host/log.ts';
 import type { RootFs } from '../host/root-fs.ts';
 import type { CrawlContext, CrawlStage, FoundFilesystem } from '../sources/types.ts';
@@ -101,6 +100,8 @@ export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage)
     },
     async httpGet(url, opts) {
       if (stage !== 'network') throw new Error(`${url}: no network in the local stage`);
+      // Loaded here: node's http and https (with TLS and crypto) cost a process that never fetches.
+      const { httpGet } = await import('../host/http.ts');
       return httpGet(url, { timeoutMs: opts?.timeoutMs ?? 10_000, retries: opts?.retries ?? 3 });
     },
   };

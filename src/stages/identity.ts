@@ -4,6 +4,7 @@
  * facts), otherwise crawl the datasources in `datasource_list` order; then
  * make the instance current on disk (`instancify`) in cloud-init's layout.
  */
+import { nowMs } from '../host/clock.ts';
 import type { FileWrite } from '../host/root-fs.ts';
 import { loadSource } from '../sources/index.ts';
 import { DatasourceError, type Crawled, type CrawlStage } from '../sources/types.ts';
@@ -70,7 +71,7 @@ async function crawlSources(ctx: StageContext, cfg: Mapping, stage: CrawlStage):
       continue;
     }
     if (!source.stages.includes(stage)) continue;
-    const started = performance.now();
+    const started = nowMs();
     let crawled: Crawled | null;
     try {
       crawled = await source.crawl(crawlContext(ctx, cfg, stage));
@@ -79,7 +80,7 @@ async function crawlSources(ctx: StageContext, cfg: Mapping, stage: CrawlStage):
       ctx.log.error(`datasource ${source.dsname} failed: ${why}`);
       continue;
     }
-    const ms = performance.now() - started;
+    const ms = nowMs() - started;
     if (crawled) {
       ctx.log.info(`found datasource ${describeDatasource(crawled)} in ${ms.toFixed(1)} ms`);
       return newCache(crawled, Math.round(ms * 10) / 10, new Date());

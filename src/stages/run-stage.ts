@@ -4,6 +4,7 @@
  * appended to /var/log/cloud-init.log, result.json after the final stage.
  * An exception in a stage is a stage error, never a crash without a status.
  */
+import { nowMs } from '../host/clock.ts';
 import { err } from '../host/console.ts';
 import { DiskRoot, OverlayRoot, type RootFs } from '../host/root-fs.ts';
 import { emptyStatus, parseStatusFile, resultFrom, resultText, stageFinished, stageStarted, statusText, type StatusFile } from '../report/status-file.ts';
@@ -55,7 +56,7 @@ export async function runStage(
   body: (ctx: StageContext) => Promise<StageOutcome>,
   fs: RootFs = targetFs(opts),
 ): Promise<StageRun> {
-  const started = performance.now();
+  const started = nowMs();
   const ctx = makeStageContext(stage, fs, opts);
   const logged = { count: 0 };
   let status: StatusFile;
@@ -73,7 +74,7 @@ export async function runStage(
   } catch (e) {
     err(`stratus ${stage}: cannot record the stage's status under ${opts.root}: ${describe(e)}\n`);
     ctx.log.flush(fs, logged);
-    return { exitCode: 1, ms: performance.now() - started, ctx };
+    return { exitCode: 1, ms: nowMs() - started, ctx };
   }
   ctx.log.info(`stratus running '${stage}' at ${new Date().toUTCString()}. Up ${ctx.uptime().toFixed(2)} seconds.`);
   const mark = ctx.log.records.length;
@@ -105,5 +106,5 @@ export async function runStage(
     exitCode = 1;
   }
   ctx.log.flush(fs, logged);
-  return { exitCode, ms: performance.now() - started, ctx };
+  return { exitCode, ms: nowMs() - started, ctx };
 }

@@ -6,7 +6,7 @@
  * multipart, includes, boothooks and templates arrive with the user-data
  * work). A broken part is a warning: it never stops a boot.
  */
-import { gunzipSync } from 'node:zlib';
+import { zlib } from '../host/builtin.ts';
 import { formatDiagnostic } from '../text/diagnostics.ts';
 import { isMapping, type Mapping } from '../text/reader.ts';
 import { loadYaml } from '../text/yaml.ts';
@@ -26,7 +26,7 @@ export function processUserData(data: Buffer | null, source: string): ProcessedU
   let bytes = data;
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = gunzipSync(bytes, { maxOutputLength: MAX_DECOMPRESSED });
+      bytes = zlib().gunzipSync(bytes, { maxOutputLength: MAX_DECOMPRESSED });
     } catch (e) {
       out.warnings.push(`${source}: gzip data that cannot be decompressed (${(e as Error).message}); ignored`);
       return out;
