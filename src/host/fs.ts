@@ -23,6 +23,20 @@ export function underRoot(root: string, path: string): string {
   return full;
 }
 
+/** Directories this process made or found, so each costs one mkdir per process, not one per file. */
+const knownDirs = new Set<string>();
+
+export function ensureDir(dir: string, mode = 0o755): void {
+  if (knownDirs.has(dir)) return;
+  mkdirSync(dir, { recursive: true, mode });
+  knownDirs.add(dir);
+}
+
+/** After removing a tree: its directories are no longer known to exist. */
+export function forgetDirs(under: string): void {
+  for (const d of knownDirs) if (d === under || d.startsWith(`${under}/`)) knownDirs.delete(d);
+}
+
 export interface FileToWrite {
   path: string;
   content: string | Uint8Array;
@@ -39,7 +53,7 @@ export function writeFilesAtomically(root: string, files: readonly FileToWrite[]
   try {
     for (const f of files) {
       const final = underRoot(root, f.path);
-      mkdirSync(dirname(final), { recursive: true, mode: 0o755 });
+      ensureDir(dirname(final));
       const tmp = `${final}.stratus-tmp-${process.pid}`;
       const fd = openSync(tmp, 'w', f.mode);
       const sync = durable(f.path);

@@ -13,7 +13,6 @@ import {
   closeSync,
   fsyncSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readFileSync,
   readdirSync,
@@ -23,7 +22,7 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { dirname, posix } from 'node:path';
-import { underRoot, writeFilesAtomically } from './fs.ts';
+import { ensureDir, forgetDirs, underRoot, writeFilesAtomically } from './fs.ts';
 
 export interface FileWrite {
   /** Absolute path on the target. */
@@ -152,13 +151,13 @@ export class DiskRoot implements RootFs {
 
   appendFile(path: string, text: string, mode: number): void {
     const p = this.host(path);
-    mkdirSync(dirname(p), { recursive: true, mode: 0o755 });
+    ensureDir(dirname(p));
     appendFileSync(p, text, { mode });
   }
 
   symlink(target: string, path: string): void {
     const final = this.host(path);
-    mkdirSync(dirname(final), { recursive: true, mode: 0o755 });
+    ensureDir(dirname(final));
     const tmp = `${final}.stratus-tmp-${process.pid}`;
     rmSync(tmp, { force: true });
     symlinkSync(relativeLink(target, path), tmp);
@@ -175,7 +174,7 @@ export class DiskRoot implements RootFs {
   mkdir(path: string, mode = 0o755): void {
     const p = this.host(path);
     try {
-      mkdirSync(p, { recursive: true, mode });
+      ensureDir(p, mode);
     } catch (e) {
       // A recursive mkdir on a read-only filesystem reports ENOENT; say what really failed.
       let existing = dirname(p);
@@ -188,6 +187,7 @@ export class DiskRoot implements RootFs {
   remove(path: string): boolean {
     if (this.kind(path) === null) return false;
     rmSync(this.host(path), { recursive: true, force: true });
+    forgetDirs(this.host(path));
     return true;
   }
 }
