@@ -228,6 +228,12 @@ for (const agent of agents) {
 }
 const floor = st.extras['node -e 0']!.wall_ms.median;
 console.log(`  → node's own floor: 4 × ${floor.toFixed(1)} = ${(4 * floor).toFixed(0)} ms of stratus' ${st.total.wall_ms.median.toFixed(0)} ms total`);
+const wrapper = st.extras['true']!.wall_ms.median;
+console.log(
+  `  → the wrapper itself (true) costs both agents 4 × ${wrapper.toFixed(1)} ms; without it the total ratio is ${x(
+    (ci.total.wall_ms.median - 4 * wrapper) / (st.total.wall_ms.median - 4 * wrapper),
+  )}; four bare node processes alone allow at most ${x(ci.total.wall_ms.median / (4 * floor))}`,
+);
 
 // What each agent did, from the first boot (warm-up): a boot that does less is cheaper, so say it.
 console.log('\nwhat the first boot wrote (files added/changed under /, /run included):');

@@ -200,6 +200,12 @@ function buildNetwork(spec: SandboxSpec): void {
     .split('\n')
     .filter((l) => l && !/\bdev lo\b/.test(l) && !/^(local|broadcast|multicast|fe80::\/64|ff00::\/8) /.test(l));
   if (routes.length) throw new Error(`the sandbox's network namespace has routes: ${routes.join('; ')}`);
+  const links = output('ip', ['-o', 'link', 'show'])
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(': ')[1]?.split('@')[0] ?? '?')
+    .sort();
+  if (links.join(' ') !== ['lo', spec.nic.name].sort().join(' ')) throw new Error(`the sandbox's network namespace has links ${links.join(', ')}`);
 }
 
 function runProcess(root: string, base: string, spec: SandboxSpec, p: SandboxProcess, i: number): ProcessSample {

@@ -4,13 +4,14 @@
  * in the local stage before the OS network starts, never activating it.
  * The network stage then reads user-data and runs the init modules.
  */
+import { runCommand } from '../host/exec.ts';
 import { runModules } from '../modules/runner.ts';
 import type { NetworkConfigInput } from '../sources/types.ts';
 import { processUserData } from '../userdata/index.ts';
 import { pyJsonDumps } from '../report/py-json.ts';
 import { isMapping, type Mapping } from '../text/reader.ts';
 import { applyFiles } from './apply.ts';
-import type { StageContext } from './context.ts';
+import { commandOptions, type StageContext } from './context.ts';
 import { effectiveConfig, systemConfig } from './effective-config.ts';
 import { describeDatasource, findInstance, instancify, type CurrentInstance } from './identity.ts';
 import { runIdentify } from './identify-step.ts';
@@ -44,6 +45,7 @@ function writeNetwork(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigIn
   const rendered = renderNetworkConfig(ctx, cfg, choice.input);
   if (!rendered) return;
   applyFiles(ctx, rendered.files.map((f) => ({ path: `/${f.path}`, content: f.content, mode: f.mode })), { category: 'network', replaceCategory: true });
+  if (rendered.renderer === 'netplan') netplanGenerate(ctx);
   ctx.fs.writeFiles([{ path: NETWORK_SEMAPHORE, content: `${process.pid}: ${Math.floor(Date.now() / 1000)}\n`, mode: 0o644 }]);
   const link = ctx.fs.readLink(paths.instanceLink);
   if (link !== null) {
@@ -51,6 +53,24 @@ function writeNetwork(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigIn
     ctx.fs.writeFiles([{ path: target, content: `${JSON.stringify(rendered.json, null, 1)}\n`, mode: 0o600 }]);
     ctx.fs.symlink(target, paths.runNetworkConfig);
   }
+}
+
+/**
+ * netplan's generator turns /etc/netplan into backend files under /run; at
+ * boot it ran before this stage, so the new config needs it run again before
+ * the network service starts (cloud-init runs `netplan generate` too). The
+ * generator binary itself is called: the `netplan` CLI around it is Python
+ * and costs a quarter of a second more.
+ */
+function netplanGenerate(ctx: StageContext): void {
+  const binary = ['/usr/libexec/netplan/generate', '/lib/netplan/generate'].find((p) => ctx.fs.kind(p) !== null);
+  if (!binary && !['/usr/sbin/netplan', '/sbin/netplan'].some((p) => ctx.fs.kind(p) !== null)) {
+    ctx.log.info('netplan is not installed on the target; its generator is not run');
+    return;
+  }
+  const r = runCommand(binary ? [binary] : ['netplan', 'generate'], commandOptions(ctx, 60_000));
+  if (!r.ran) ctx.log.info(`${binary ?? 'netplan generate'}: not run (${r.why})`);
+  else if (r.code !== 0) ctx.log.error(`${binary ?? 'netplan generate'} failed (${r.timedOut ? 'timed out' : `exit ${r.code}`}): ${r.stderr.trim()}`);
 }
 
 function publishInstanceData(ctx: StageContext, inst: CurrentInstance, system: Mapping, combined: Mapping, distro: string): void {
