@@ -99,7 +99,7 @@ export async function plan(argv: string[], globals: Globals): Promise<number> {
       text.push(unifiedDiff(old?.toString('utf8') ?? null, node.content.toString('utf8'), path, path));
     }
   }
-  const commands = planned.runs.flatMap((r) => r.run.ctx.planned.map((c) => `  [${r.stage}] ${c.join(' ')}\n`));
+  const commands = planned.runs.flatMap((r) => r.run.ctx.commands.map((c) => `  [${r.stage}] ${c.argv.join(' ')}\n`));
   out(text.join(''));
   out(commands.length > 0 ? `commands the boot would run:\n${commands.join('')}` : 'commands the boot would run: none\n');
   const failed = planned.runs.filter((r) => r.run.exitCode !== 0);

@@ -22,14 +22,20 @@ export interface CommandOptions {
   timeoutMs?: number;
   input?: string;
   env?: Record<string, string>;
-  /** Told of every command not run because of planning, so `plan` can list it. */
-  onPlanned?: (argv: readonly string[]) => void;
+  /**
+   * The command acts only inside the target because it is given the root
+   * itself (`useradd --root DIR`, `chpasswd --root DIR`): it runs under any
+   * --root, not only "/" (still never when planning).
+   */
+  targetAware?: boolean;
+  /** Told of every command, run or not, so `plan` and tests can list them. */
+  onCommand?: (c: { argv: readonly string[]; ran: boolean; why?: string }) => void;
 }
 
 export function runCommand(argv: readonly string[], opts: CommandOptions): CommandResult {
-  if (opts.dryRun) opts.onPlanned?.(argv);
-  if (opts.dryRun) return { ran: false, why: 'planning', code: null, stdout: '', stderr: '', timedOut: false };
-  if (opts.root !== '/') return { ran: false, why: `the target is ${opts.root}, not this machine`, code: null, stdout: '', stderr: '', timedOut: false };
+  const skip = opts.dryRun ? 'planning' : opts.root !== '/' && !opts.targetAware ? `the target is ${opts.root}, not this machine` : null;
+  opts.onCommand?.({ argv, ran: skip === null, ...(skip ? { why: skip } : {}) });
+  if (skip !== null) return { ran: false, why: skip, code: null, stdout: '', stderr: '', timedOut: false };
   const [cmd, ...args] = argv;
   if (cmd === undefined) throw new Error('runCommand: empty command');
   const r = spawnSync(cmd, args, {

@@ -55,6 +55,11 @@ function readEntries(ctx: StageContext, cfg: Mapping, list: ModuleList): Entry[]
   return out;
 }
 
+function unverified(cfg: Mapping): string[] {
+  const u = cfg['unverified_modules'];
+  return Array.isArray(u) ? u.filter((x): x is string => typeof x === 'string').map(canonicalModuleName) : [];
+}
+
 /** Where the "has run" marker of a module lives, or null when it always runs. */
 export function semaphorePath(name: string, frequency: Frequency, instanceId: string): string | null {
   const sem = `config_${name.replace(/-/g, '_')}`;
@@ -86,6 +91,16 @@ export async function runModules(
     if (!mod) {
       ctx.log.warn(`module ${entry.name} (in ${list}) is not available in stratus; skipped`);
       runs.push({ name: entry.name, ran: false, note: 'not available', ms: 0 });
+      continue;
+    }
+    if (mod.activateBy && !mod.activateBy.some((k) => Object.hasOwn(cfg, k))) {
+      ctx.log.debug(`module ${mod.name}: none of ${mod.activateBy.join(', ')} in the config; skipped`);
+      runs.push({ name: mod.name, ran: false, note: 'not configured', ms: 0 });
+      continue;
+    }
+    if (mod.distros && !mod.distros.includes(distro) && !unverified(cfg).includes(mod.name)) {
+      ctx.log.info(`module ${mod.name} does not support the distro ${distro}; skipped (list it in unverified_modules to run it anyway)`);
+      runs.push({ name: mod.name, ran: false, note: `not for ${distro}`, ms: 0 });
       continue;
     }
     const frequency = entry.frequency ?? mod.frequency;

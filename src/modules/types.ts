@@ -1,4 +1,5 @@
 /** What a config module is and what it gets to work with. */
+import type { SchemaFragment } from '../config/schema/types.ts';
 import type { Crawled } from '../sources/types.ts';
 import type { StageContext } from '../stages/context.ts';
 import type { Mapping } from '../text/reader.ts';
@@ -21,6 +22,12 @@ export interface ConfigModule {
   /** cloud-init's module name, e.g. "set_hostname". */
   name: string;
   frequency: Frequency;
+  /** The cloud-config keys the module reads (its part of the schema). */
+  schema?: SchemaFragment;
+  /** The module runs only when the config has one of these keys (cloud-init's activate_by_schema_keys). */
+  activateBy?: string[];
+  /** Distros it supports (cloud-init's `distros`); absent: all. */
+  distros?: string[];
   run(m: ModuleContext): void | Promise<void>;
 }
 

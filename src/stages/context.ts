@@ -34,13 +34,22 @@ export interface StageContext {
   /** Seconds since the machine booted (the real /proc/uptime, as status.json records). */
   uptime(): number;
   dmi(key: string): string | null;
-  /** Commands a plan would run (filled only when planning). */
-  planned: string[][];
+  /** Every command of the stage, run or not (`plan` lists them; tests check them). */
+  commands: { argv: string[]; ran: boolean; why?: string }[];
 }
 
-/** How commands of this stage are run: never when planning or when the target is not "/". */
-export function commandOptions(ctx: StageContext, timeoutMs: number): CommandOptions {
-  return { root: ctx.opts.root, dryRun: ctx.opts.dryRun, timeoutMs, onPlanned: (argv) => ctx.planned.push([...argv]) };
+/**
+ * How commands of this stage are run: never when planning, and when the
+ * target is not "/" only if `targetAware` (the command is told the root).
+ */
+export function commandOptions(ctx: StageContext, timeoutMs: number, extra: Pick<CommandOptions, 'targetAware' | 'input' | 'env'> = {}): CommandOptions {
+  return {
+    root: ctx.opts.root,
+    dryRun: ctx.opts.dryRun,
+    timeoutMs,
+    ...extra,
+    onCommand: (c) => ctx.commands.push({ argv: [...c.argv], ran: c.ran, ...(c.why ? { why: c.why } : {}) }),
+  };
 }
 
 export function uptime(): number {
@@ -61,7 +70,7 @@ export function makeStageContext(stage: StageName, fs: RootFs, opts: StageOption
     opts,
     cmdline: (fs.readText(paths.kernelCmdline) ?? '').trim(),
     uptime,
-    planned: [],
+    commands: [],
     dmi(key: string): string | null {
       if (!dmiCache.has(key)) {
         const v = fs.readText(`/sys/class/dmi/id/${key}`);
