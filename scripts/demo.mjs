@@ -5,7 +5,7 @@
 // stages run as separate processes the way systemd runs them. Then a second
 // boot of the same instance, restored from the cache.
 //
-// usage: node scripts/demo.mjs [SEED_DIR] [--renderer netplan|networkd|network-manager|sysconfig|eni]
+// usage: node scripts/demo.mjs [SEED_DIR] [--renderer netplan|networkd|network-manager|sysconfig|eni] [--root DIR]
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,8 +13,9 @@ import { join, resolve } from 'node:path';
 const args = process.argv.slice(2);
 const rIdx = args.indexOf('--renderer');
 const renderer = rIdx >= 0 ? args.splice(rIdx, 2)[1] : 'netplan';
+const rootIdx = args.indexOf('--root');
+const root = resolve(rootIdx >= 0 ? args.splice(rootIdx, 2)[1] : 'demo-root');
 const seed = args[0] ?? 'examples/nocloud';
-const root = resolve('demo-root');
 const stratus = resolve('dist/stratus.js');
 
 // What makes the sandbox look like an image using the chosen network stack.
@@ -66,15 +67,16 @@ function boot(title) {
   return times.every(([, , code]) => code === 0);
 }
 
-function show(path, note = '') {
+function show(target, note = '') {
+  const path = target.replace(/^\/+/, '');
   let text;
   try {
     text = readFileSync(join(root, path), 'utf8');
   } catch {
-    console.log(`\n--- ${path}: (not written)`);
+    console.log(`\n--- /${path}: (not written)`);
     return;
   }
-  console.log(`\n--- ${path}${note}`);
+  console.log(`\n--- /${path}${note}`);
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
