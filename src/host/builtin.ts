@@ -1,6 +1,7 @@
 /**
  * Node built-ins loaded only when a code path needs them. A static import
- * runs the module (and what it pulls in: zlib brings the stream machinery)
+ * runs the module (and what it pulls in: zlib and child_process bring the
+ * stream machinery, child_process also net and dgram)
  * in every process, even when the data never needs it.
  */
 import { createRequire } from 'node:module';
@@ -14,4 +15,8 @@ function load(): NodeJS.Require {
 
 export function zlib(): typeof import('node:zlib') {
   return load()('node:zlib') as typeof import('node:zlib');
+}
+
+export function childProcess(): typeof import('node:child_process') {
+  return load()('node:child_process') as typeof import('node:child_process');
 }

@@ -4,7 +4,7 @@
  * other than "/") or when planning — a command acts on the running system,
  * not on a directory.
  */
-import { spawnSync } from 'node:child_process';
+import { childProcess } from './builtin.ts';
 
 export interface CommandResult {
   /** false: not run (planning, or the target is not "/"); `why` says which. */
@@ -38,7 +38,7 @@ export function runCommand(argv: readonly string[], opts: CommandOptions): Comma
   if (skip !== null) return { ran: false, why: skip, code: null, stdout: '', stderr: '', timedOut: false };
   const [cmd, ...args] = argv;
   if (cmd === undefined) throw new Error('runCommand: empty command');
-  const r = spawnSync(cmd, args, {
+  const r = childProcess().spawnSync(cmd, args, {
     input: opts.input ?? '',
     timeout: opts.timeoutMs ?? 60_000,
     encoding: 'utf8',

@@ -140,13 +140,28 @@ export class DiskRoot implements RootFs {
     }
   }
 
+  /** Files whose content and mode are already what is asked are left alone: no write, no fsync, same mtime. */
   writeFiles(files: readonly FileWrite[]): void {
-    if (files.length === 0) return;
+    const changed = files.filter((f) => !this.holds(f));
+    if (changed.length === 0) return;
     writeFilesAtomically(
       this.root,
-      files.map((f) => ({ path: f.path, content: f.content, mode: f.mode })),
+      changed.map((f) => ({ path: f.path, content: f.content, mode: f.mode })),
       durable,
     );
+  }
+
+  private holds(f: FileWrite): boolean {
+    let st;
+    try {
+      st = lstatSync(this.host(f.path));
+    } catch {
+      return false;
+    }
+    const want = typeof f.content === 'string' ? Buffer.byteLength(f.content) : f.content.length;
+    if (!st.isFile() || (st.mode & 0o7777) !== f.mode || st.size !== want) return false;
+    const have = readFileSync(this.host(f.path));
+    return have.equals(typeof f.content === 'string' ? Buffer.from(f.content) : f.content);
   }
 
   appendFile(path: string, text: string, mode: number): void {
