@@ -14,6 +14,11 @@ import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeSchemaModule } from './build-schema.mjs';
+
+// The cloud-config schema the bundle validates with is compiled from the
+// modules first, so a bundle never carries a stale schema.
+if (await writeSchemaModule()) process.stderr.write('build: regenerated src/config/schema/cloud-config.generated.ts\n');
 
 const outfile = process.argv[2] ?? 'dist/stratus.js';
 const result = await build({

@@ -2,7 +2,9 @@
  * Node built-ins loaded only when a code path needs them. A static import
  * runs the module (and what it pulls in: zlib and child_process bring the
  * stream machinery, child_process also net and dgram)
- * in every process, even when the data never needs it.
+ * in every process, even when the data never needs it. (A dynamic
+ * `import('node:…')` does not work either: the bundle runs in vm.Script,
+ * which has no dynamic-import hook.)
  */
 import { createRequire } from 'node:module';
 
@@ -19,4 +21,9 @@ export function zlib(): typeof import('node:zlib') {
 
 export function childProcess(): typeof import('node:child_process') {
   return load()('node:child_process') as typeof import('node:child_process');
+}
+
+/** node:crypto costs a few milliseconds to load; only password and key work needs it. */
+export function crypto(): typeof import('node:crypto') {
+  return load()('node:crypto') as typeof import('node:crypto');
 }

@@ -101,3 +101,79 @@ export async function httpGet(url: string, options: GetOptions = {}): Promise<Ge
   }
   throw last ?? new HttpError(url, 'no attempt made');
 }
+
+export interface PostOptions {
+  timeoutMs?: number;
+  /** Attempts after the first. */
+  retries?: number;
+  /** Pause between attempts. */
+  pauseMs?: number;
+  headers?: Record<string, string>;
+}
+
+function postOnce(url: string, body: Buffer, timeoutMs: number, headers: Record<string, string>): Promise<GetResult> {
+  return new Promise((resolve, reject) => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      reject(new HttpError(url, 'not a valid URL'));
+      return;
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+      reject(new HttpError(url, `the scheme ${u.protocol} is not supported (http and https are)`));
+      return;
+    }
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
+      method: 'POST',
+      headers: { 'User-Agent': `Cloud-Init/${VERSION} (stratus)`, 'Content-Length': String(body.length), ...headers },
+      timeout: timeoutMs,
+    });
+    const timer = setTimeout(() => req.destroy(new HttpError(url, `no complete answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('timeout', () => req.destroy(new HttpError(url, `no answer within ${timeoutMs} ms`)));
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e instanceof HttpError ? e : new HttpError(url, e.message));
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        // The answer to a report is not used beyond its status; keep only a little of it.
+        if (size <= 65536) chunks.push(c);
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
+      });
+      res.on('error', (e) => {
+        clearTimeout(timer);
+        reject(new HttpError(url, e.message));
+      });
+    });
+    req.end(body);
+  });
+}
+
+/**
+ * POST `body` to `url` (no redirects followed: a report is not resent to
+ * another place). Network errors and any non-2xx answer are retried; the
+ * last failure is thrown.
+ */
+export async function httpPost(url: string, body: Buffer | string, options: PostOptions = {}): Promise<GetResult> {
+  const data = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const retries = options.retries ?? 0;
+  let last: Error | undefined;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, options.pauseMs ?? 1000));
+    try {
+      const r = await postOnce(url, data, options.timeoutMs ?? 10_000, options.headers ?? {});
+      if (r.status >= 200 && r.status < 300) return r;
+      last = new HttpError(url, `HTTP ${r.status}`);
+    } catch (e) {
+      last = e as Error;
+    }
+  }
+  throw last ?? new HttpError(url, 'no attempt made');
+}

@@ -13,6 +13,11 @@ const DEFAULT = 'Cloud-init v. $version finished at $timestamp. Datasource $data
 export const finalMessage: ConfigModule = {
   name: 'final_message',
   frequency: 'always',
+  schema: {
+    properties: {
+      final_message: { type: 'string', description: 'The text shown when the boot is done; $version, $uptime, $timestamp and $datasource are filled in.' },
+    },
+  },
   run(m) {
     const template = typeof m.cfg['final_message'] === 'string' ? m.cfg['final_message'] : DEFAULT;
     const values: Record<string, string> = {

@@ -7,6 +7,7 @@
 import { runCommand } from '../host/exec.ts';
 import { commandOptions } from '../stages/context.ts';
 import { paths } from '../stages/paths.ts';
+import type { SchemaFragment } from '../config/schema/types.ts';
 import type { ConfigModule, ModuleContext } from './types.ts';
 
 const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -85,5 +86,20 @@ function apply(m: ModuleContext, onlyIfUnchanged: boolean): void {
   ]);
 }
 
-export const setHostname: ConfigModule = { name: 'set_hostname', frequency: 'once-per-instance', run: (m) => apply(m, false) };
-export const updateHostname: ConfigModule = { name: 'update_hostname', frequency: 'always', run: (m) => apply(m, true) };
+/**
+ * The keys both modules read (one fragment, so the build sees the same
+ * schema from both). Types only, as cloud-init: whether a name is a valid
+ * host name is the module's call, with a message that says why.
+ */
+const HOSTNAME_SCHEMA: SchemaFragment = {
+  properties: {
+    preserve_hostname: { type: 'boolean', default: false, description: 'Leave the hostname alone (neither set nor updated).' },
+    hostname: { type: 'string', description: 'The hostname; with a dot in it, also the FQDN.' },
+    fqdn: { type: 'string', description: 'The fully qualified name; the hostname is its first label unless `hostname` is given.' },
+    prefer_fqdn_over_hostname: { type: 'boolean', description: 'Set the FQDN, not its first label, as the hostname.' },
+    create_hostname_file: { type: 'boolean', default: true, description: 'Create /etc/hostname when it does not exist.' },
+  },
+};
+
+export const setHostname: ConfigModule = { name: 'set_hostname', frequency: 'once-per-instance', schema: HOSTNAME_SCHEMA, run: (m) => apply(m, false) };
+export const updateHostname: ConfigModule = { name: 'update_hostname', frequency: 'always', schema: HOSTNAME_SCHEMA, run: (m) => apply(m, true) };
