@@ -57,6 +57,18 @@ const CASES: Record<string, Expected> = {
   'locale.yaml': {},
   'phone-home.yaml': {},
   'bootcmd-bad.yaml': { errors: ['bootcmd[1][1]'] },
+  'resolv-conf.yaml': {},
+  'seed-random.yaml': {},
+  'chpasswd.yaml': {},
+  'chpasswd-list-deprecated.yaml': { deprecations: ['chpasswd.list'] },
+  'ssh-keys.yaml': {},
+  'ca-certs.yaml': {},
+  'keys-to-console.yaml': {},
+  'disable-ec2-metadata.yaml': {},
+  'write-files-defer.yaml': {},
+  'users-sudo-groups.yaml': {},
+  'timezone-bad.yaml': { errors: ['timezone'] },
+  'web-server.yaml': {},
 };
 
 /** Which cloud-init module reads a top-level key, to name what a pending case waits for. */
