@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { err as stderr, out as stdout } from '../host/console.ts';
 import { runCommand } from '../host/exec.ts';
 import { DiskRoot } from '../host/root-fs.ts';
-import { rootProblem } from '../report/rooted-path.ts';
+import { rootProblem } from '../host/rooted-path.ts';
 import {
   CLEAN_D,
   cleanArtifacts,

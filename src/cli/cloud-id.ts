@@ -9,7 +9,7 @@ import { err as stderr, out as stdout } from '../host/console.ts';
 import { DiskRoot } from '../host/root-fs.ts';
 import { canonicalCloudId, METADATA_UNKNOWN } from '../report/cloud-id.ts';
 import { pyJsonDumps } from '../report/py-json.ts';
-import { readInRoot, rootProblem } from '../report/rooted-path.ts';
+import { readInRoot, rootProblem } from '../host/rooted-path.ts';
 import { hostUptime, readStatusInputs, type HostFacts } from '../report/status-inputs.ts';
 import { statusReport } from '../report/status.ts';
 import { isDataObject, type DataValue } from '../report/values.ts';

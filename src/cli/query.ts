@@ -9,7 +9,7 @@ import { err as stderr, out as stdout } from '../host/console.ts';
 import { DiskRoot } from '../host/root-fs.ts';
 import { pyJsonDumps } from '../report/py-json.ts';
 import { DEFAULT_USER_DATA, DEFAULT_VENDOR_DATA, readQueryData } from '../report/query-data.ts';
-import { rootProblem } from '../report/rooted-path.ts';
+import { rootProblem } from '../host/rooted-path.ts';
 import { answerQuery, jinjaVariables, renderFormat } from '../report/query.ts';
 import { paths } from '../stages/paths.ts';
 import type { Globals } from './globals.ts';

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { err as stderr, out as stdout } from '../host/console.ts';
 import { DiskRoot } from '../host/root-fs.ts';
-import { rootProblem } from '../report/rooted-path.ts';
+import { rootProblem } from '../host/rooted-path.ts';
 import { hostUptime, readStatusInputs, type HostFacts } from '../report/status-inputs.ts';
 import {
   renderStatus,

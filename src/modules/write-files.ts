@@ -9,7 +9,7 @@
 import { chownSync, statSync } from 'node:fs';
 import { zlib } from '../host/builtin.ts';
 import { DiskRoot, type RootFs } from '../host/root-fs.ts';
-import { resolveInRoot } from '../report/rooted-path.ts';
+import { resolveInRoot } from '../host/rooted-path.ts';
 import type { StageContext } from '../stages/context.ts';
 import type { JsonSchema } from '../config/schema/types.ts';
 import { isMapping } from '../text/reader.ts';

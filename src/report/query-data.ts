@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { zlib } from '../host/builtin.ts';
 import type { RootFs } from '../host/root-fs.ts';
 import { paths } from '../stages/paths.ts';
-import { readInRoot } from './rooted-path.ts';
+import { readInRoot } from '../host/rooted-path.ts';
 import { BinaryValue, isDataObject, type DataObject, type DataValue } from './values.ts';
 
 export const REDACTED_FOR_NON_ROOT = 'redacted for non-root user';

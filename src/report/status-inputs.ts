@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { RootFs } from '../host/root-fs.ts';
 import { paths } from '../stages/paths.ts';
 import { DISABLED_MARKER } from './boot-status.ts';
-import { existsInRoot, readTextInRoot } from './rooted-path.ts';
+import { existsInRoot, readTextInRoot } from '../host/rooted-path.ts';
 import type { StatusInputs } from './status.ts';
 
 /** Seconds since boot from /proc/uptime text ("12345.67 23456.78"); null if unreadable. */

@@ -9,7 +9,7 @@
  */
 import { posix } from 'node:path';
 import type { RootFs } from '../host/root-fs.ts';
-import { resolveInRoot } from '../report/rooted-path.ts';
+import { resolveInRoot } from '../host/rooted-path.ts';
 import { manifestText, readManifest, type Manifest, type ManifestCategory } from './manifest.ts';
 import { CLOUD_DIR, paths } from './paths.ts';
 

@@ -25,9 +25,15 @@ const FAILS: Record<string, string> = {
 const root = mkdtempSync(join(tmpdir(), 'stratus-corpus-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 // A target with a network stack, the ip tool, and the zone the corpus asks for.
-for (const [path, content] of [['usr/sbin/netplan', ''], ['usr/sbin/ip', ''], ['usr/share/zoneinfo/America/Montevideo', 'TZif'], ['etc/os-release', 'ID=debian\nVERSION_CODENAME=bookworm\n']]) {
+const TARGET: Record<string, string> = {
+  'usr/sbin/netplan': '',
+  'usr/sbin/ip': '',
+  'usr/share/zoneinfo/America/Montevideo': 'TZif',
+  'etc/os-release': 'ID=debian\nVERSION_CODENAME=bookworm\n',
+};
+for (const [path, content] of Object.entries(TARGET)) {
   mkdirSync(join(root, path, '..'), { recursive: true });
-  writeFileSync(join(root, path), content as string);
+  writeFileSync(join(root, path), content);
 }
 
 for (const file of readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort()) {

@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import { DiskRoot } from '../../src/host/root-fs.ts';
 import { pyStr } from '../../src/report/py-repr.ts';
 import { jinjaAlias, jinjaVariables, lookupPath, renderFormat } from '../../src/report/query.ts';
-import { readTextInRoot, resolveInRoot } from '../../src/report/rooted-path.ts';
+import { readTextInRoot, resolveInRoot } from '../../src/host/rooted-path.ts';
 import { BinaryValue } from '../../src/report/values.ts';
 import { tempRoots } from './helpers.ts';
 
