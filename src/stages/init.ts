@@ -5,11 +5,14 @@
  * The network stage then reads user-data and runs the init modules.
  */
 import { runCommand } from '../host/exec.ts';
+import { validateCloudConfig } from '../config/schema/cloud-config.ts';
+import { formatDiagnostic } from '../text/diagnostics.ts';
 import { runModules } from '../modules/runner.ts';
 import type { NetworkConfigInput } from '../sources/types.ts';
-import { processUserData } from '../userdata/index.ts';
+import { mergeConfigs } from '../config/merge.ts';
+import { partsSummary, processUserData, renderCloudConfigFile, type ProcessedUserData, type UserDataEnv, type UserDataScript, type UserDataSource } from '../userdata/index.ts';
 import { pyJsonDumps } from '../report/py-json.ts';
-import { isMapping, type Mapping } from '../text/reader.ts';
+import { isMapping, toBool, type Mapping } from '../text/reader.ts';
 import { applyFiles } from './apply.ts';
 import { commandOptions, type StageContext } from './context.ts';
 import { effectiveConfig, systemConfig } from './effective-config.ts';
@@ -92,23 +95,93 @@ function publishInstanceData(ctx: StageContext, inst: CurrentInstance, system: M
   }
 }
 
-/** User-data and vendor-data as cloud-config and scripts in the instance dir; problems are warnings. */
-function consumeUserData(ctx: StageContext, inst: CurrentInstance, system: Mapping): { user: Mapping | null; vendor: Mapping | null } {
+/** Where a script of a user-data source goes: the instance's scripts/ (vendor ones in scripts/vendor/), per-frequency ones in /var/lib/cloud/scripts/. */
+function scriptPath(idir: string, source: UserDataSource, s: UserDataScript): string {
+  if (s.frequency) return `${paths.scriptsDir}/${s.frequency}/${s.name}`;
+  return source === 'user-data' ? `${idir}/scripts/${s.name}` : `${idir}/scripts/vendor/${s.name}`;
+}
+
+/** Per source: its files in the instance dir, and the config key that can turn it off. */
+const USERDATA_FILES: Record<UserDataSource, { processed: string; cloudConfig: string; key: string }> = {
+  'user-data': { processed: 'user-data.txt.i', cloudConfig: 'cloud-config.txt', key: 'allow_userdata' },
+  'vendor-data': { processed: 'vendor-data.txt.i', cloudConfig: 'vendor-cloud-config.txt', key: 'vendor_data' },
+  'vendor-data2': { processed: 'vendor-data2.txt.i', cloudConfig: 'vendor2-cloud-config.txt', key: 'vendor_data2' },
+};
+
+/**
+ * User-data, then vendor-data and vendor-data2, into the instance dir:
+ * merged cloud-config, processed MIME, scripts, boothooks (run now, as
+ * cloud-init runs them during init). Vendor data is consumed only when
+ * `vendor_data`/`vendor_data2` is enabled in the system config with the
+ * user's cloud-config over it, so a user can turn it off. Problems are warnings.
+ */
+async function consumeUserData(ctx: StageContext, inst: CurrentInstance, system: Mapping, distro: string): Promise<{ user: Mapping | null; vendor: Mapping | null }> {
   const c = inst.cache.crawled;
   const idir = instanceDir(c.instanceId);
-  const user = processUserData(c.userData, 'user-data');
-  const vendorEnabled = !(isMapping(system['vendor_data']) && system['vendor_data']['enabled'] === false);
-  const vendor = vendorEnabled ? processUserData(c.vendorData, 'vendor-data') : { cloudConfig: null, scripts: [], warnings: [] };
-  if (!vendorEnabled && c.vendorData) ctx.log.info('vendor_data is disabled in the system config; vendor-data ignored');
-  for (const w of [...user.warnings, ...vendor.warnings]) ctx.log.warn(w);
-  const files = [
-    { path: `${idir}/cloud-config.txt`, content: user.cloudConfig ? `#cloud-config\n${JSON.stringify(user.cloudConfig, null, 1)}\n` : '', mode: 0o600 },
-    { path: `${idir}/vendor-cloud-config.txt`, content: vendor.cloudConfig ? `#cloud-config\n${JSON.stringify(vendor.cloudConfig, null, 1)}\n` : '', mode: 0o600 },
-    ...user.scripts.map((s) => ({ path: `${idir}/scripts/${s.name}`, content: s.content, mode: 0o700 })),
-    ...vendor.scripts.map((s) => ({ path: `${idir}/scripts/vendor/${s.name}`, content: s.content, mode: 0o700 })),
-  ];
-  ctx.fs.writeFiles(files);
-  return { user: user.cloudConfig, vendor: vendor.cloudConfig };
+  let doc: Record<string, unknown> | null = null;
+  const network = ctx.stage !== 'init-local';
+  const env: UserDataEnv = {
+    stage: network ? 'network' : 'local',
+    // Includes are fetched only once the network is up. Loaded here: node's http and https cost a process whose user-data includes nothing.
+    ...(network
+      ? {
+          fetch: async (url: string) => {
+            const { httpGet } = await import('../host/http.ts');
+            return httpGet(url, { timeoutMs: 5_000, retries: 3 });
+          },
+        }
+      : {}),
+    // Built only for a template; the same document instance-data-sensitive.json holds.
+    instanceData: () => (doc ??= instanceData(c, systemFacts(ctx.fs, distro), system, effectiveConfig(ctx, system, { ds: c.config })) as Record<string, unknown>),
+    readCache: (key) => ctx.fs.readFile(`${idir}/data/urlcache/${key}`),
+    writeCache: (key, body) => ctx.fs.writeFiles([{ path: `${idir}/data/urlcache/${key}`, content: body, mode: 0o600 }]),
+  };
+  const results: Partial<Record<UserDataSource, ProcessedUserData>> = {};
+  const inputs: [UserDataSource, Buffer | null][] = [['user-data', c.userData], ['vendor-data', c.vendorData], ['vendor-data2', c.vendorData2]];
+  for (const [source, data] of inputs) {
+    const names = USERDATA_FILES[source];
+    const setting = source === 'user-data' ? null : mergeConfigs([results['user-data']?.cloudConfig ?? {}, system])[names.key];
+    const skip =
+      source === 'user-data'
+        ? toBool(system[names.key]) === false && `${names.key} is false in the system config`
+        : isMapping(setting) && toBool(setting['enabled']) === false && `${names.key} is disabled in the config`;
+    if (skip) {
+      if (data) ctx.log.info(`${skip}; ${source} ignored`);
+      // Emptied, so the config and final stages do not read what an earlier boot stored.
+      ctx.fs.writeFiles([{ path: `${idir}/${names.cloudConfig}`, content: '', mode: 0o600 }, { path: `${idir}/${names.processed}`, content: '', mode: 0o600 }]);
+      continue;
+    }
+    const r = await processUserData(data, source, env);
+    results[source] = r;
+    if (data) ctx.log.info(partsSummary(source, r));
+    for (const w of r.warnings) ctx.log.warn(w);
+    ctx.fs.writeFiles([
+      { path: `${idir}/${names.cloudConfig}`, content: renderCloudConfigFile(r.cloudConfig, r.cloudConfigParts), mode: 0o600 },
+      { path: `${idir}/${names.processed}`, content: r.processed, mode: 0o600 },
+      ...r.scripts.map((s) => ({ path: scriptPath(idir, source, s), content: s.content, mode: 0o700 })),
+      ...r.boothooks.map((b) => ({ path: `${idir}/boothooks/${b.name}`, content: b.content, mode: 0o700 })),
+    ]);
+    for (const b of r.boothooks) {
+      const path = `${idir}/boothooks/${b.name}`;
+      const run = runCommand([path], commandOptions(ctx, 60_000, { env: { ...process.env, INSTANCE_ID: c.instanceId } as Record<string, string> }));
+      if (!run.ran) ctx.log.info(`boothook ${path}: not run (${run.why})`);
+      else if (run.code !== 0) ctx.log.warn(`boothook ${path} failed (${run.timedOut ? 'timed out' : `exit ${run.code}`})`);
+    }
+  }
+  const vendor = [results['vendor-data2']?.cloudConfig, results['vendor-data']?.cloudConfig].filter((x): x is Mapping => isMapping(x));
+  return { user: results['user-data']?.cloudConfig ?? null, vendor: vendor.length ? mergeConfigs(vendor) : null };
+}
+
+/**
+ * Schema problems never stop a boot: invalid and unknown keys are warnings
+ * (the status says degraded), deprecated ones are logged as deprecations,
+ * and every module still runs on what it can use.
+ */
+function checkAgainstSchema(ctx: StageContext, cfg: Mapping | null, source: string): void {
+  if (!cfg) return;
+  const report = validateCloudConfig(cfg, undefined, source);
+  for (const d of [...report.errors, ...report.warnings]) ctx.log.warn(formatDiagnostic(d));
+  for (const d of report.deprecations) ctx.log.deprecated(formatDiagnostic(d));
 }
 
 export async function initStage(ctx: StageContext, local: boolean): Promise<StageOutcome> {
@@ -147,7 +220,9 @@ export async function initStage(ctx: StageContext, local: boolean): Promise<Stag
 
   // Network stage: a datasource only found now (no local variant, or seedfrom over http) brings its network config now.
   if (!inst.restored) writeNetwork(ctx, system, c.networkConfig);
-  const { user, vendor } = consumeUserData(ctx, inst, system);
+  const { user, vendor } = await consumeUserData(ctx, inst, system, distro);
+  checkAgainstSchema(ctx, user, 'user-data cloud-config');
+  checkAgainstSchema(ctx, vendor, 'vendor-data cloud-config');
   const cfg = effectiveConfig(ctx, system, { user, vendor, ds: dsCfg });
   publishInstanceData(ctx, inst, system, cfg, distro);
   await runModules(ctx, cfg, 'cloud_init_modules', c, inst.isNew, distro, errors);

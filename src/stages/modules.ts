@@ -3,6 +3,7 @@
  * (never a crawl) and the config with the user's cloud-config, then the
  * stage's module list. The final stage marks the boot finished.
  */
+import { mergeConfigs } from '../config/merge.ts';
 import { runModules } from '../modules/runner.ts';
 import { isMapping, type Mapping } from '../text/reader.ts';
 import { loadYaml } from '../text/yaml.ts';
@@ -25,6 +26,14 @@ function storedCloudConfig(ctx: StageContext, path: string): Mapping | null {
   return loaded.doc.value;
 }
 
+/** vendor-data2 goes over vendor-data, as the init stage merged them. */
+function vendorConfig(ctx: StageContext, idir: string): Mapping | null {
+  const v1 = storedCloudConfig(ctx, `${idir}/vendor-cloud-config.txt`);
+  const v2 = storedCloudConfig(ctx, `${idir}/vendor2-cloud-config.txt`);
+  if (v1 && v2) return mergeConfigs([v2, v1]);
+  return v2 ?? v1;
+}
+
 export async function modulesStage(ctx: StageContext, mode: 'config' | 'final'): Promise<StageOutcome> {
   const errors: string[] = [];
   const system = systemConfig(ctx);
@@ -37,7 +46,7 @@ export async function modulesStage(ctx: StageContext, mode: 'config' | 'final'):
   const idir = instanceDir(c.instanceId);
   const cfg = effectiveConfig(ctx, system, {
     user: storedCloudConfig(ctx, `${idir}/cloud-config.txt`),
-    vendor: storedCloudConfig(ctx, `${idir}/vendor-cloud-config.txt`),
+    vendor: vendorConfig(ctx, idir),
     ds: c.config,
   });
   const distro = targetDistro(ctx, system);
