@@ -81,6 +81,20 @@ describe('status --format json after real boots', () => {
     assert.equal(root.read('/etc/hostname'), 'status-host\n');
   });
 
+  test('schema problems in user-data: warnings naming the key, status degraded, the valid rest applied', async () => {
+    const root = targetRoot(cli);
+    seedDir(root, { ...GOOD, 'user-data': '#cloud-config\nhostname: schema-host\nhostnmae: typo\nwrite_files:\n  - content: no path here\n  - path: /etc/good.conf\n    content: ok\n' });
+    const runs = await boot(cli, root);
+    assert.deepEqual(runs.map((r) => r.status), [0, 0, 0, 0], describeRuns(runs));
+    const { code, json } = await status(root);
+    assert.equal(code, 2);
+    const warnings = stage(json, 'init').recoverable_errors['WARNING'] ?? [];
+    assert.ok(warnings.some((w) => w.includes('hostnmae') && w.includes('hostname')), JSON.stringify(warnings));
+    assert.ok(warnings.some((w) => w.includes('write_files[0]')), JSON.stringify(warnings));
+    assert.equal(root.read('/etc/hostname'), 'schema-host\n');
+    assert.equal(root.read('/etc/good.conf'), 'ok');
+  });
+
   test('no datasource: exit 1, status error with cloud-init\'s message', async () => {
     const root = targetRoot(cli);
     const runs = await boot(cli, root);
