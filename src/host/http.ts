@@ -29,7 +29,18 @@ export class HttpError extends Error {
   }
 }
 
-function once(url: string, opts: Required<Omit<GetOptions, 'headers' | 'retries' | 'backoffMs'>> & { headers: Record<string, string> }, redirects: number): Promise<GetResult> {
+interface RequestSpec {
+  method: 'GET' | 'POST';
+  body?: Buffer;
+  timeoutMs: number;
+  maxBytes: number;
+  headers: Record<string, string>;
+  /** How many redirects may still be followed (0: none, a 3xx is returned as it is). */
+  redirects: number;
+}
+
+/** One request: a bounded answer within the time limit, redirects followed as far as allowed. */
+function request(url: string, spec: RequestSpec): Promise<GetResult> {
   return new Promise((resolve, reject) => {
     let u: URL;
     try {
@@ -42,13 +53,11 @@ function once(url: string, opts: Required<Omit<GetOptions, 'headers' | 'retries'
       reject(new HttpError(url, `the scheme ${u.protocol} is not supported (http and https are)`));
       return;
     }
-    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
-      method: 'GET',
-      headers: { 'User-Agent': `Cloud-Init/${VERSION} (stratus)`, ...opts.headers },
-      timeout: opts.timeoutMs,
-    });
-    const timer = setTimeout(() => req.destroy(new HttpError(url, `no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
-    req.on('timeout', () => req.destroy(new HttpError(url, `no answer within ${opts.timeoutMs} ms`)));
+    const headers: Record<string, string> = { 'User-Agent': `Cloud-Init/${VERSION} (stratus)`, ...spec.headers };
+    if (spec.body) headers['Content-Length'] = String(spec.body.length);
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: spec.method, headers, timeout: spec.timeoutMs });
+    const timer = setTimeout(() => req.destroy(new HttpError(url, `no complete answer within ${spec.timeoutMs} ms`)), spec.timeoutMs);
+    req.on('timeout', () => req.destroy(new HttpError(url, `no answer within ${spec.timeoutMs} ms`)));
     req.on('error', (e) => {
       clearTimeout(timer);
       reject(e instanceof HttpError ? e : new HttpError(url, e.message));
@@ -56,18 +65,17 @@ function once(url: string, opts: Required<Omit<GetOptions, 'headers' | 'retries'
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       const location = res.headers.location;
-      if (status >= 300 && status < 400 && location !== undefined) {
+      if (spec.redirects > 0 && status >= 300 && status < 400 && location !== undefined) {
         res.resume();
         clearTimeout(timer);
-        if (redirects >= 5) reject(new HttpError(url, 'too many redirects'));
-        else resolve(once(new URL(location, u).toString(), opts, redirects + 1));
+        resolve(request(new URL(location, u).toString(), { ...spec, redirects: spec.redirects - 1 }));
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > opts.maxBytes) req.destroy(new HttpError(url, `the answer is larger than ${opts.maxBytes} bytes`));
+        if (size > spec.maxBytes) req.destroy(new HttpError(url, `the answer is larger than ${spec.maxBytes} bytes`));
         else chunks.push(c);
       });
       res.on('end', () => {
@@ -79,20 +87,20 @@ function once(url: string, opts: Required<Omit<GetOptions, 'headers' | 'retries'
         reject(new HttpError(url, e.message));
       });
     });
-    req.end();
+    req.end(spec.body);
   });
 }
 
 /** GET `url`. Network errors and 5xx answers are retried; other statuses are returned. */
 export async function httpGet(url: string, options: GetOptions = {}): Promise<GetResult> {
-  const opts = { timeoutMs: options.timeoutMs ?? 10_000, maxBytes: options.maxBytes ?? 16 * 1024 * 1024, headers: options.headers ?? {} };
+  const spec: RequestSpec = { method: 'GET', timeoutMs: options.timeoutMs ?? 10_000, maxBytes: options.maxBytes ?? 16 * 1024 * 1024, headers: options.headers ?? {}, redirects: 5 };
   const retries = options.retries ?? 3;
   const backoff = options.backoffMs ?? 250;
   let last: Error | undefined;
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - 1)));
     try {
-      const r = await once(url, opts, 0);
+      const r = await request(url, spec);
       if (r.status < 500) return r;
       last = new HttpError(url, `HTTP ${r.status}`);
     } catch (e) {
@@ -111,51 +119,6 @@ export interface PostOptions {
   headers?: Record<string, string>;
 }
 
-function postOnce(url: string, body: Buffer, timeoutMs: number, headers: Record<string, string>): Promise<GetResult> {
-  return new Promise((resolve, reject) => {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      reject(new HttpError(url, 'not a valid URL'));
-      return;
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-      reject(new HttpError(url, `the scheme ${u.protocol} is not supported (http and https are)`));
-      return;
-    }
-    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
-      method: 'POST',
-      headers: { 'User-Agent': `Cloud-Init/${VERSION} (stratus)`, 'Content-Length': String(body.length), ...headers },
-      timeout: timeoutMs,
-    });
-    const timer = setTimeout(() => req.destroy(new HttpError(url, `no complete answer within ${timeoutMs} ms`)), timeoutMs);
-    req.on('timeout', () => req.destroy(new HttpError(url, `no answer within ${timeoutMs} ms`)));
-    req.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e instanceof HttpError ? e : new HttpError(url, e.message));
-    });
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        // The answer to a report is not used beyond its status; keep only a little of it.
-        if (size <= 65536) chunks.push(c);
-      });
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
-      });
-      res.on('error', (e) => {
-        clearTimeout(timer);
-        reject(new HttpError(url, e.message));
-      });
-    });
-    req.end(body);
-  });
-}
-
 /**
  * POST `body` to `url` (no redirects followed: a report is not resent to
  * another place). Network errors and any non-2xx answer are retried; the
@@ -168,7 +131,8 @@ export async function httpPost(url: string, body: Buffer | string, options: Post
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, options.pauseMs ?? 1000));
     try {
-      const r = await postOnce(url, data, options.timeoutMs ?? 10_000, options.headers ?? {});
+      // The answer to a report is not used beyond its status: a little of it is enough.
+      const r = await request(url, { method: 'POST', body: data, timeoutMs: options.timeoutMs ?? 10_000, maxBytes: 65536, headers: options.headers ?? {}, redirects: 0 });
       if (r.status >= 200 && r.status < 300) return r;
       last = new HttpError(url, `HTTP ${r.status}`);
     } catch (e) {
