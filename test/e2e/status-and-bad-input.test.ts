@@ -95,6 +95,20 @@ describe('status --format json after real boots', () => {
     assert.equal(root.read('/etc/good.conf'), 'ok');
   });
 
+  test('10 MB of user-data of no known type: the boot goes on, degraded, the reason named, no content logged', async () => {
+    const root = targetRoot(cli);
+    const big = Buffer.alloc(10 * 1024 * 1024, 'secret-ish filler line\n');
+    seedDir(root, { ...GOOD, 'user-data': big });
+    const runs = await boot(cli, root);
+    assert.deepEqual(runs.map((r) => r.status), [0, 0, 0, 0], describeRuns(runs));
+    const { code, json } = await status(root);
+    assert.equal(code, 2);
+    const warnings = stage(json, 'init').recoverable_errors['WARNING'] ?? [];
+    assert.ok(warnings.some((w) => w.startsWith('user-data: no handler for content')), JSON.stringify(warnings));
+    assert.doesNotMatch(root.read('/var/log/cloud-init.log'), /secret-ish/);
+    assert.equal(root.read('/var/lib/cloud/instances/iid-status-1/user-data.txt').length, big.length);
+  });
+
   test('no datasource: exit 1, status error with cloud-init\'s message', async () => {
     const root = targetRoot(cli);
     const runs = await boot(cli, root);
