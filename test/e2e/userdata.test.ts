@@ -1,41 +1,63 @@
 /**
  * User-data through a whole boot of the built `stratus`: a MIME multipart
  * user-data with a script, a cloud-config, a gzip part, a jinja template and
- * an #include served over HTTP on 127.0.0.1 (fetched in the network stage);
+ * an #include served over HTTP by a server inside a network namespace of
+ * its own, with the four stages run in that namespace (the include is
+ * fetched in the network stage);
  * and a user-data whose one part is broken YAML, which degrades the boot
  * without stopping the other parts.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { buildCli, type Cli } from '../cli/cli.ts';
+import { requireTools, runSandboxed, TOOLS } from '../net/validators/sandbox.ts';
 import { boot, describeRuns, seedDir, targetRoot, type TargetRoot } from './harness.ts';
 
 let cli: Cli;
-let server: Server;
-let base = '';
-const requests: string[] = [];
+const base = 'http://127.0.0.1:8642';
 
-before(async () => {
+before(() => {
   cli = buildCli();
-  server = createServer((req, res) => {
-    requests.push(req.url ?? '');
-    if (req.url === '/include.yaml') {
-      res.end('#cloud-config\nmerge_how: "dict(no_replace,recurse_list)+list(append)+str()"\nwrite_files:\n  - path: /etc/stratus-included.txt\n    content: "from the include\\n"\n');
-    } else {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-after(async () => {
-  cli?.dispose();
-  await new Promise((resolve) => server?.close(resolve));
+after(() => cli?.dispose());
+
+/** The include server, run inside the sandbox's network namespace; it logs each request path to a file. */
+const SERVER = `
+const http = require('node:http');
+const fs = require('node:fs');
+const [log, portFile] = process.argv.slice(1);
+const body = '#cloud-config\\nmerge_how: "dict(no_replace,recurse_list)+list(append)+str()"\\nwrite_files:\\n  - path: /etc/stratus-included.txt\\n    content: "from the include\\\\n"\\n';
+const server = http.createServer((req, res) => {
+  fs.appendFileSync(log, req.url + '\\n');
+  if (req.url === '/include.yaml') res.end(body);
+  else { res.statusCode = 404; res.end(); }
 });
+server.listen(8642, '127.0.0.1', () => fs.writeFileSync(portFile, 'ready'));
+`;
+
+/** In fresh namespaces: loopback up, the include server started, then the four stages. */
+const BOOT_IN_NAMESPACE = `
+root="$1"; node="$2"; bundle="$3"; work="$4"
+ip link set lo up
+"$node" -e "$(cat "$work/server.js")" "$work/requests.log" "$work/ready" &
+for i in $(seq 100); do [ -f "$work/ready" ] && break; sleep 0.05; done
+for stage in "init --local" "init" "modules --mode=config" "modules --mode=final"; do
+  "$node" "$bundle" --root "$root" $stage 2>>"$work/stderr.log"; echo "$stage: $?" >>"$work/codes.log"
+done
+`;
+
+async function bootInNamespace(root: TargetRoot): Promise<{ codes: string[]; requests: string[]; stderr: string }> {
+  requireTools(TOOLS.ip, TOOLS.unshare);
+  const work = cli.tempDir('ns');
+  writeFileSync(join(work, 'server.js'), SERVER);
+  const r = await runSandboxed(BOOT_IN_NAMESPACE, [root.dir, process.execPath, cli.bundle, work], { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const read = (f: string) => (existsSync(join(work, f)) ? readFileSync(join(work, f), 'utf8') : '');
+  return { codes: read('codes.log').trim().split('\n'), requests: read('requests.log').trim().split('\n').filter(Boolean), stderr: read('stderr.log') };
+}
 
 const META = 'instance-id: iid-ud-1\nlocal-hostname: ud-host\n';
 const NETWORK_CONFIG = 'version: 2\nethernets:\n  nic0:\n    match: {macaddress: "52:54:00:12:34:56"}\n    set-name: eth0\n    dhcp4: true\n';
@@ -55,7 +77,7 @@ async function status(root: TargetRoot): Promise<{ code: number | null; json: Re
 
 describe('a MIME user-data with every kind of part', () => {
   let root: TargetRoot;
-  let runs: Awaited<ReturnType<typeof boot>>;
+  let runs: Awaited<ReturnType<typeof bootInNamespace>>;
   const idir = '/var/lib/cloud/instances/iid-ud-1';
   before(async () => {
     root = targetRoot(cli);
@@ -75,18 +97,18 @@ describe('a MIME user-data with every kind of part', () => {
       ]),
       'vendor-data': '#cloud-config\nruncmd: [from-vendor]\n',
     });
-    runs = await boot(cli, root);
+    runs = await bootInNamespace(root);
   });
 
   test('every stage exits 0 and the status is healthy', async () => {
-    assert.deepEqual(runs.map((r) => r.status), [0, 0, 0, 0], describeRuns(runs));
+    assert.deepEqual(runs.codes, ['init --local: 0', 'init: 0', 'modules --mode=config: 0', 'modules --mode=final: 0'], runs.stderr);
     const { code, json } = await status(root);
     assert.equal(code, 0, JSON.stringify(json));
     assert.equal(json['extended_status'], 'done');
   });
 
   test('the include was fetched in the network stage', () => {
-    assert.deepEqual(requests, ['/include.yaml']);
+    assert.deepEqual(runs.requests, ['/include.yaml']);
   });
 
   test('the jinja part set the hostname from instance data', () => {
