@@ -7,5 +7,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
   iproute2 netplan.io network-manager gir1.2-nm-1.0 python3-gi ifupdown systemd udev util-linux \
-  genisoimage xorriso dosfstools mtools openssh-client patch python3-jinja2 passwd
+  genisoimage xorriso dosfstools mtools openssh-client patch python3-jinja2 passwd \
+  dnsmasq-base dhcpcd-base isc-dhcp-client busybox
 npm ci
