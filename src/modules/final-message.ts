@@ -4,7 +4,7 @@
  * $timestamp, $datasource, and {{ }} spellings of them).
  */
 import { err } from '../host/console.ts';
-import { describeDatasource } from '../stages/identity.ts';
+import { describeDatasource } from '../sources/describe.ts';
 import { VERSION } from '../version.ts';
 import type { ConfigModule } from './types.ts';
 

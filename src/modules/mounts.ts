@@ -11,14 +11,14 @@ import { posix } from 'node:path';
 import { runCommand } from '../host/exec.ts';
 import { DiskRoot } from '../host/root-fs.ts';
 import { applyFiles } from '../stages/apply.ts';
-import { stripMarkedFstabLines } from '../stages/clean.ts';
+import { FSTAB_MARK, stripMarkedFstabLines } from './fstab-marks.ts';
 import type { StageContext } from '../stages/context.ts';
 import { commandOptions } from '../stages/context.ts';
 import { isMapping } from '../text/reader.ts';
 import { findMount, readMounts } from './growpart.ts';
 import type { ConfigModule, ModuleContext } from './types.ts';
 
-export const FSTAB_MARK = 'comment=cloudconfig';
+export { FSTAB_MARK };
 const SYSTEMD_OPTIONS = 'defaults,nofail,x-systemd.after=cloud-init-network.service,_netdev';
 const SYSV_OPTIONS = 'defaults,nobootwait';
 const MIB = 1024 * 1024;

@@ -9,6 +9,7 @@
  */
 import { posix } from 'node:path';
 import type { RootFs } from '../host/root-fs.ts';
+import { FSTAB_MARK, stripMarkedFstabLines } from '../modules/fstab-marks.ts';
 import { resolveInRoot } from '../host/rooted-path.ts';
 import { manifestText, readManifest, type Manifest, type ManifestCategory } from './manifest.ts';
 import { CLOUD_DIR, paths } from './paths.ts';
@@ -20,7 +21,6 @@ export const LOG_FILES = [paths.logFile, '/var/log/cloud-init-output.log'] as co
 export const CLEAN_D = '/etc/cloud/clean.d';
 export const MACHINE_ID = '/etc/machine-id';
 /** cc_mounts marks the fstab lines it adds with this mount option. */
-const FSTAB_MARK = 'comment=cloudconfig';
 
 /** The manifest categories a --configs list selects ("all": everything but files stratus only edits for the system). */
 export function selectedCategories(choices: readonly ConfigChoice[]): ManifestCategory[] {
@@ -85,17 +85,6 @@ function tryRemove(fs: RootFs, path: string, report: CleanReport): void {
   } catch (e) {
     report.problems.push(`could not remove ${path}: ${(e as Error).message}`);
   }
-}
-
-/** Lines cc_mounts added to fstab (their options carry the mark) go; the rest of the file stays. */
-export function stripMarkedFstabLines(text: string): string {
-  return text
-    .split(/(?<=\n)/)
-    .filter((line) => {
-      const fields = line.trim().split(/\s+/);
-      return line.trim().startsWith('#') || !(fields[3] ?? '').split(',').includes(FSTAB_MARK);
-    })
-    .join('');
 }
 
 function cleanFstab(fs: RootFs, path: string, report: CleanReport): void {

@@ -6,6 +6,7 @@
  */
 import { nowMs } from '../host/clock.ts';
 import type { FileWrite } from '../host/root-fs.ts';
+import { describeDatasource } from '../sources/describe.ts';
 import { loadSource } from '../sources/index.ts';
 import { DatasourceError, type Crawled, type CrawlStage } from '../sources/types.ts';
 import { isMapping, type Mapping } from '../text/reader.ts';
@@ -90,11 +91,7 @@ async function crawlSources(ctx: StageContext, cfg: Mapping, stage: CrawlStage):
   return null;
 }
 
-/** cloud-init's str(datasource), which status.json and `status --long` show. */
-export function describeDatasource(c: Crawled): string {
-  const seed = c.subplatform.replace(/^[a-z-]+ \((.*)\)$/, '$1');
-  return `DataSource${c.dsname} [seed=${seed}][dsmode=${c.dsmode}]`;
-}
+export { describeDatasource } from '../sources/describe.ts';
 
 export async function findInstance(ctx: StageContext, cfg: Mapping, policy: CachePolicy, stage: CrawlStage | null): Promise<CurrentInstance | null> {
   const previous = readId(ctx, paths.instanceIdFile);

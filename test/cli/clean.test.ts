@@ -13,7 +13,8 @@ import { join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runClean, type CleanIo } from '../../src/cli/clean.ts';
 import { DiskRoot, type RootFs } from '../../src/host/root-fs.ts';
-import { cleanArtifacts, stripMarkedFstabLines } from '../../src/stages/clean.ts';
+import { stripMarkedFstabLines } from '../../src/modules/fstab-marks.ts';
+import { cleanArtifacts } from '../../src/stages/clean.ts';
 import { capture, runVerbProcess, tempRoots, type Entry } from '../report/helpers.ts';
 
 const roots = tempRoots('stratus-clean-test-');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { autoSwapSize, mounts, parseSize } from '../../src/modules/mounts.ts';
 import { readManifest } from '../../src/stages/manifest.ts';
-import { stripMarkedFstabLines } from '../../src/stages/clean.ts';
+import { stripMarkedFstabLines } from '../../src/modules/fstab-marks.ts';
 import { cleanupRoots, instance, runModule } from './harness.ts';
 
 after(cleanupRoots);
