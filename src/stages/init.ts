@@ -1,10 +1,14 @@
 /**
  * `init --local` and `init`: find the instance (cache or crawl), make it
  * current on disk, publish instance data, and write the network config —
- * in the local stage before the OS network starts, never activating it.
- * The network stage then reads user-data and runs the init modules.
+ * in the local stage before the OS network starts, never activating it (the
+ * OS network service applies those files when it starts). The network stage
+ * brings up only what it changed itself (a datasource found only there, or
+ * a fallback that differs), then reads user-data and runs the init modules.
  */
 import { runCommand } from '../host/exec.ts';
+import { activateNetwork, networkManagerInstalled, type ActivationContext } from '../net/activate/index.ts';
+import { decideDns, RESOLV_CONF } from '../net/activate/dns.ts';
 import { validateCloudConfig } from '../config/schema/cloud-config.ts';
 import { formatDiagnostic } from '../text/diagnostics.ts';
 import { runModules } from '../modules/runner.ts';
@@ -47,8 +51,23 @@ function writeNetwork(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigIn
   }
   const rendered = renderNetworkConfig(ctx, cfg, choice.input);
   if (!rendered) return;
-  applyFiles(ctx, rendered.files.map((f) => ({ path: `/${f.path}`, content: f.content, mode: f.mode })), { category: 'network', replaceCategory: true });
+  const dns = decideDns({
+    renderer: rendered.renderer,
+    state: rendered.state,
+    files: rendered.files,
+    networkManagerInstalled: networkManagerInstalled(ctx),
+    resolvConf: { kind: ctx.fs.kind(RESOLV_CONF), text: ctx.fs.readText(RESOLV_CONF) },
+  });
+  for (const n of dns.notes) ctx.log.info(`DNS: ${n}`);
+  const files = dns.files.map((f) => ({ path: `/${f.path}`, content: f.content, mode: f.mode }));
+  const changed = files.filter((f) => ctx.fs.readText(f.path) !== f.content).map((f) => f.path);
+  applyFiles(ctx, files, { category: 'network', replaceCategory: true });
   if (rendered.renderer === 'netplan') netplanGenerate(ctx);
+  // Only the network stage activates: what the local stage writes, the OS network service applies when it starts after it.
+  // Activation first: a running NetworkManager has then re-read a new dns=none drop-in, and cannot overwrite the file written next.
+  if (ctx.stage === 'init') activateNetwork(activationContext(ctx), cfg, { renderer: rendered.renderer, state: rendered.state, changedFiles: changed });
+  // resolv.conf is the system's file: kept out of the network manifest, so a later config without DNS (or `clean`) never deletes it.
+  if (dns.resolvConf !== null) ctx.fs.writeFiles([{ path: RESOLV_CONF, content: dns.resolvConf, mode: 0o644 }]);
   ctx.fs.writeFiles([{ path: NETWORK_SEMAPHORE, content: `${process.pid}: ${Math.floor(Date.now() / 1000)}\n`, mode: 0o644 }]);
   const link = ctx.fs.readLink(paths.instanceLink);
   if (link !== null) {
@@ -56,6 +75,10 @@ function writeNetwork(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigIn
     ctx.fs.writeFiles([{ path: target, content: `${JSON.stringify(rendered.json, null, 1)}\n`, mode: 0o600 }]);
     ctx.fs.symlink(target, paths.runNetworkConfig);
   }
+}
+
+function activationContext(ctx: StageContext): ActivationContext {
+  return { fs: ctx.fs, log: ctx.log, run: (argv, timeoutMs) => runCommand(argv, commandOptions(ctx, timeoutMs)) };
 }
 
 /**
