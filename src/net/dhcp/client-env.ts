@@ -1,0 +1,147 @@
+/**
+ * What every DHCP client tells its script, as a typed lease. Each client
+ * runs our recording script (which configures nothing) and the script
+ * writes its arguments and environment to a file; the client files turn
+ * those records into a `Lease`. Pure: no I/O.
+ */
+import { ipv4MaskToPrefix, isIPv4 } from '../ip.ts';
+
+export type DhcpClientName = 'dhcpcd' | 'dhclient' | 'udhcpc';
+
+/** A route the server gave (RFC 3442 option 121); gateway "0.0.0.0" means on-link. */
+export interface StaticRoute {
+  destination: string;
+  prefix: number;
+  gateway: string;
+}
+
+export interface Lease {
+  interface: string;
+  /** The fixed address and its prefix length. */
+  address: string;
+  prefix: number;
+  broadcast?: string;
+  routers: string[];
+  /** Classless static routes; when present they replace `routers` (RFC 3442). */
+  staticRoutes: StaticRoute[];
+  serverIdentifier?: string;
+  dns: string[];
+  domain?: string;
+  leaseTimeSeconds?: number;
+  client: DhcpClientName;
+}
+
+/** One invocation of the recording script: the first argument, and the environment. */
+export interface ScriptRecord {
+  arg: string;
+  env: Record<string, string>;
+}
+
+/** The text the recording script writes (`arg=<$1>` then `env` output) → a record. */
+export function parseScriptRecord(text: string): ScriptRecord {
+  const env: Record<string, string> = {};
+  let arg = '';
+  let first = true;
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq);
+    const value = line.slice(eq + 1);
+    if (first && key === 'arg') arg = value;
+    else env[key] = value;
+    first = false;
+  }
+  return { arg, env };
+}
+
+/** The recording script: writes each invocation to its own file atomically, and changes nothing else. */
+export function recordingScript(dir: string): string {
+  const q = `'${dir.replace(/'/g, `'\\''`)}'`;
+  return [
+    '#!/bin/sh',
+    '# Written by stratus for ephemeral DHCP: it records what the DHCP client',
+    '# learned and configures nothing; stratus applies the lease itself.',
+    `f=${q}/record.$$`,
+    '{ printf "arg=%s\\n" "$1"; env; } > "$f.part" && mv "$f.part" "$f.rec"',
+    'exit 0',
+    '',
+  ].join('\n');
+}
+
+/** Space- or comma-separated IPv4 list; anything else is dropped. */
+export function ipv4List(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  return text.split(/[\s,]+/).filter((s) => isIPv4(s));
+}
+
+export function optionalIPv4(text: string | undefined): string | undefined {
+  return text !== undefined && isIPv4(text.trim()) ? text.trim() : undefined;
+}
+
+export function optionalSeconds(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\d+$/.test(text.trim())) return undefined;
+  return Number(text.trim());
+}
+
+/** "192.168.1.0/24 10.0.0.1 0.0.0.0/0 10.0.0.254" (dhcpcd, udhcpc); stops at the first malformed pair. */
+export function parseRoutePairs(text: string | undefined): StaticRoute[] {
+  if (text === undefined) return [];
+  const words = text.trim().split(/\s+/).filter((w) => w !== '');
+  const out: StaticRoute[] = [];
+  for (let i = 0; i + 1 < words.length; i += 2) {
+    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(words[i] ?? '');
+    const gateway = words[i + 1] ?? '';
+    if (!m || !isIPv4(m[1] ?? '') || Number(m[2]) > 32 || !isIPv4(gateway)) break;
+    out.push({ destination: m[1] ?? '', prefix: Number(m[2]), gateway });
+  }
+  return out;
+}
+
+/**
+ * RFC 3442 bytes as dhclient passes them ("24 192 168 50 10 9 0 1 ...",
+ * spaces, commas or dots between them): width, the significant destination
+ * octets, then the 4 gateway octets. Stops at the first truncated route.
+ */
+export function parseClasslessBytes(text: string | undefined): StaticRoute[] {
+  if (text === undefined) return [];
+  const bytes = text.trim().split(/[\s,.]+/).filter((w) => w !== '').map(Number);
+  if (bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 255)) return [];
+  const out: StaticRoute[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    const width = bytes[i] ?? 0;
+    if (width > 32) break;
+    const significant = Math.ceil(width / 8);
+    if (i + 1 + significant + 4 > bytes.length) break;
+    const dest = [0, 0, 0, 0];
+    for (let k = 0; k < significant; k++) dest[k] = bytes[i + 1 + k] ?? 0;
+    const gw = bytes.slice(i + 1 + significant, i + 1 + significant + 4);
+    out.push({ destination: dest.join('.'), prefix: width, gateway: gw.join('.') });
+    i += 1 + significant + 4;
+  }
+  return out;
+}
+
+/** Prefix length from a dotted mask or a bare number. */
+export function prefixOf(mask: string | undefined, cidr: string | undefined): number | undefined {
+  if (cidr !== undefined && /^\d+$/.test(cidr.trim()) && Number(cidr) <= 32) return Number(cidr);
+  if (mask === undefined) return undefined;
+  const m = mask.trim();
+  if (/^\d+$/.test(m) && Number(m) <= 32) return Number(m);
+  return ipv4MaskToPrefix(m);
+}
+
+/** How one DHCP client is run and read. */
+export interface DhcpClientDriver {
+  name: DhcpClientName;
+  /** Ways to invoke it, in order: an executable name and any leading arguments (busybox applets). */
+  invocations: readonly (readonly string[])[];
+  /** Extra files the client needs in its private directory (a config file), by name. */
+  files(budgetMs: number): Record<string, string>;
+  /** The full command: `invocation` is one of `invocations`; `dir` holds the script and the files. */
+  argv(invocation: readonly string[], iface: string, dir: string, script: string, budgetMs: number): string[];
+  /** A lease when the record is one that carries a bound lease; undefined otherwise. */
+  leaseFrom(record: ScriptRecord, iface: string): Lease | undefined;
+  /** Why the client gave up, when the record says so (udhcpc's "leasefail"). */
+  failureFrom(record: ScriptRecord): string | undefined;
+}

@@ -1,0 +1,158 @@
+/**
+ * The test cloud: per test, an "instance" network namespace (where the code
+ * under test runs) and a "cloud" namespace joined to it by one veth pair per
+ * NIC, with dnsmasq (DHCPv4, DNS names) and HTTP servers on cloud addresses.
+ *
+ * Everything lives in one sandbox process (`unshare --mount --net --pid
+ * --fork --kill-child`) whose PID 1 is the controller (controller.ts):
+ * both namespaces are created inside it, so nothing is visible from the
+ * host, and `close()` — SIGKILL to that one PID we started — ends every
+ * process and namespace at once. Inside, /run, /tmp and the DHCP clients'
+ * state directories are private tmpfs mounts, so a client cannot leave a
+ * lease file on the host.
+ *
+ *   const cloud = await startCloud({ nics: [{ name: 'eth0', mac, cloudAddress: '10.9.0.1/24', dhcp: { range: [...] } }] });
+ *   after(() => cloud.close());
+ *   const r = await cloud.run(['ip', '-j', 'addr']);
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import type { CloudSpec, ControllerRequest, ControllerResponse, HttpRequestSeen, HttpRoute, NicSpec, RunResult } from './types.ts';
+
+export type { CloudSpec, HttpRoute, HttpRequestSeen, NicDhcp, NicSpec, RunResult } from './types.ts';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const CONTROLLER = fileURLToPath(new URL('./controller.ts', import.meta.url));
+
+/** What the cloud needs on the host; `missingCloudTools()` names what is not there, so tests can skip. */
+const NEEDED = ['/usr/bin/unshare', '/usr/sbin/ip', '/usr/sbin/dnsmasq'];
+
+export function missingCloudTools(): string | undefined {
+  if (process.getuid?.() !== 0) return 'the test cloud needs root (it creates namespaces)';
+  for (const p of NEEDED) {
+    try {
+      accessSync(p, constants.X_OK);
+    } catch {
+      return `${p} is missing`;
+    }
+  }
+  return undefined;
+}
+
+const PRELUDE = `set -eu
+mount -t tmpfs -o mode=0755 tmpfs /run
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+for d in /var/lib/dhcp /var/lib/dhcpcd; do [ -d "$d" ] && mount -t tmpfs -o mode=0755 tmpfs "$d"; done
+ip link set lo up
+ip netns add instance
+ip netns add cloud
+ip -n instance link set lo up
+ip -n cloud link set lo up
+exec ip netns exec cloud "$1" --import tsx "$2" "$3"
+`;
+
+export interface TestCloud {
+  /** Run argv in the instance namespace (cwd: the repository). */
+  run(argv: string[], opts?: { timeoutMs?: number; env?: Record<string, string> }): Promise<RunResult>;
+  /** Run a TypeScript file with node + tsx in the instance namespace. */
+  runNode(script: string, args?: string[], opts?: { timeoutMs?: number; env?: Record<string, string> }): Promise<RunResult>;
+  /** Run argv in the cloud namespace (to inspect or disturb the cloud side). */
+  runInCloud(argv: string[], opts?: { timeoutMs?: number }): Promise<RunResult>;
+  addNic(nic: NicSpec): Promise<void>;
+  removeNic(name: string): Promise<void>;
+  setRoutes(routes: HttpRoute[]): Promise<void>;
+  /** HTTP requests seen since the last call. */
+  requests(): Promise<HttpRequestSeen[]>;
+  stopDhcp(): Promise<void>;
+  startDhcp(opts?: { replyDelaySeconds?: number }): Promise<void>;
+  stopHttp(): Promise<void>;
+  /** dnsmasq's lease file. */
+  dhcpLeases(): Promise<string>;
+  /** What the controller and dnsmasq logged (for failure messages). */
+  log(): string;
+  /** Kill the sandbox (one PID: ours) and wait until it is gone. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function startCloud(spec: CloudSpec, opts: { startTimeoutMs?: number } = {}): Promise<TestCloud> {
+  const missing = missingCloudTools();
+  if (missing) throw new Error(`test cloud: ${missing}`);
+  const child: ChildProcessWithoutNullStreams = spawn(
+    '/usr/bin/unshare',
+    ['--mount', '--net', '--pid', '--fork', '--kill-child', '--mount-proc', '--', '/bin/sh', '-c', PRELUDE, 'cloud', process.execPath, CONTROLLER, JSON.stringify(spec)],
+    {
+      cwd: REPO,
+      env: { ...process.env, PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  let log = '';
+  child.stderr.on('data', (b: Buffer) => (log += b.toString('utf8')));
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const waiting = new Map<number, (r: ControllerResponse) => void>();
+  let exited = false;
+  void closed.then(() => {
+    exited = true;
+    for (const [id, w] of waiting) w({ id, ok: false, error: `the test cloud exited: ${log.slice(-2000)}` });
+    waiting.clear();
+  });
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    let r: ControllerResponse;
+    try {
+      r = JSON.parse(line) as ControllerResponse;
+    } catch {
+      log += `[stdout] ${line}\n`;
+      return;
+    }
+    waiting.get(r.id)?.(r);
+    waiting.delete(r.id);
+  });
+  const answer = (id: number) => new Promise<ControllerResponse>((resolve) => waiting.set(id, resolve));
+
+  const close = async () => {
+    if (!exited) {
+      child.kill('SIGKILL');
+      await closed;
+    }
+  };
+
+  const ready = await Promise.race([
+    answer(0),
+    new Promise<ControllerResponse>((resolve) =>
+      setTimeout(() => resolve({ id: 0, ok: false, error: 'the test cloud did not start in time' }), opts.startTimeoutMs ?? 30_000),
+    ),
+  ]);
+  if (!ready.ok) {
+    await close();
+    throw new Error(`test cloud: ${ready.error}\n${log.slice(-4000)}`);
+  }
+
+  let next = 1;
+  const call = async (req: ControllerRequest): Promise<unknown> => {
+    if (exited) throw new Error(`the test cloud is closed: ${log.slice(-2000)}`);
+    const id = next++;
+    const p = answer(id);
+    child.stdin.write(`${JSON.stringify({ ...req, id })}\n`);
+    const r = await p;
+    if (!r.ok) throw new Error(`test cloud ${req.op}: ${r.error}`);
+    return r.result;
+  };
+
+  return {
+    run: (argv, o = {}) => call({ op: 'run', argv, ...o }) as Promise<RunResult>,
+    runNode: (script, args = [], o = {}) => call({ op: 'run', argv: [process.execPath, '--import', 'tsx', script, ...args], ...o }) as Promise<RunResult>,
+    runInCloud: (argv, o = {}) => call({ op: 'runInCloud', argv, ...o }) as Promise<RunResult>,
+    addNic: async (nic) => void (await call({ op: 'addNic', nic })),
+    removeNic: async (name) => void (await call({ op: 'removeNic', name })),
+    setRoutes: async (routes) => void (await call({ op: 'setRoutes', routes })),
+    requests: () => call({ op: 'requests' }) as Promise<HttpRequestSeen[]>,
+    stopDhcp: async () => void (await call({ op: 'stopDhcp' })),
+    startDhcp: async (o = {}) => void (await call({ op: 'startDhcp', ...o })),
+    stopHttp: async () => void (await call({ op: 'stopHttp' })),
+    dhcpLeases: () => call({ op: 'dhcpLeases' }) as Promise<string>,
+    log: () => log,
+    close,
+  };
+}

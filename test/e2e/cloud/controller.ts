@@ -1,0 +1,283 @@
+/**
+ * The test cloud's controller. It runs inside the sandbox cloud.ts starts
+ * (fresh mount, PID and network namespaces), already inside the "cloud"
+ * network namespace, as PID 1 of the sandbox: when the test kills the
+ * sandbox, the kernel ends this process, dnsmasq and every command run in
+ * the instance namespace, and both namespaces disappear with them.
+ *
+ * It serves HTTP itself (routes given as data), runs dnsmasq for DHCP and
+ * DNS, makes veth pairs into the "instance" namespace, and runs commands
+ * there. Requests arrive as JSON lines on stdin; answers leave as JSON
+ * lines on stdout (nothing else is written to stdout).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
+import type { CloudSpec, ControllerRequest, ControllerResponse, HttpRequestSeen, HttpRoute, NicSpec, RunResult } from './types.ts';
+
+const LEASE_FILE = '/run/stratus-cloud-dnsmasq.leases';
+const spec = JSON.parse(process.argv[2] ?? '{}') as CloudSpec;
+const nics = new Map<string, NicSpec>();
+let routes: HttpRoute[] = spec.http?.routes ?? [];
+const seen: HttpRequestSeen[] = [];
+const servers: Server[] = [];
+let dnsmasq: { child: ChildProcess; closed: Promise<void> } | undefined;
+let dhcpStopped = false;
+let replyDelay = spec.dhcpReplyDelaySeconds;
+
+function send(r: ControllerResponse): void {
+  process.stdout.write(`${JSON.stringify(r)}\n`);
+}
+
+function exec(argv: readonly string[], timeoutMs = 30_000, env?: Record<string, string>): Promise<RunResult> {
+  const [cmd, ...args] = argv;
+  if (cmd === undefined) return Promise.reject(new Error('empty command'));
+  return new Promise((resolve, reject) => {
+    // Its own process group, so a timeout ends what it started too.
+    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut });
+    });
+  });
+}
+
+async function must(argv: readonly string[]): Promise<string> {
+  const r = await exec(argv);
+  if (r.code !== 0) throw new Error(`${argv.join(' ')}: exit ${String(r.code)}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+function maskOf(prefix: number): string {
+  const bits = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return [24, 16, 8, 0].map((s) => (bits >>> s) & 255).join('.');
+}
+
+function dnsmasqArgs(): string[] {
+  const args = [
+    '--keep-in-foreground',
+    '--log-facility=-',
+    '--no-resolv',
+    '--no-hosts',
+    '--pid-file=',
+    '--user=root',
+    '--bind-dynamic',
+    `--dhcp-leasefile=${LEASE_FILE}`,
+    // dnsmasq pings an address before offering it, which delays every first
+    // offer by seconds; nothing else can hold addresses in this namespace.
+    '--no-ping',
+    '--dhcp-authoritative',
+    Object.keys(spec.dnsNames ?? {}).length > 0 ? '--port=53' : '--port=0',
+  ];
+  for (const [name, ip] of Object.entries(spec.dnsNames ?? {})) args.push(`--host-record=${name},${ip}`);
+  if (replyDelay !== undefined) args.push(`--dhcp-reply-delay=${replyDelay}`);
+  for (const nic of nics.values()) {
+    const d = nic.dhcp;
+    if (!d) continue;
+    const tag = `c${nic.name}`;
+    const [own, len] = nic.cloudAddress.split('/');
+    args.push(`--dhcp-range=set:${tag},${d.range[0]},${d.range[1]},${maskOf(Number(len))},${d.leaseTime ?? '1h'}`);
+    args.push(d.router === null ? `--dhcp-option=tag:${tag},3` : `--dhcp-option=tag:${tag},3,${d.router ?? own ?? ''}`);
+    if (d.dns) args.push(`--dhcp-option=tag:${tag},6,${d.dns.join(',')}`);
+    if (d.domain) args.push(`--dhcp-option=tag:${tag},15,${d.domain}`);
+    if (d.classlessRoutes?.length) args.push(`--dhcp-option=tag:${tag},121,${d.classlessRoutes.map((r) => `${r.destination},${r.gateway}`).join(',')}`);
+    if (d.fixedAddress) args.push(`--dhcp-host=${nic.mac},${d.fixedAddress}`);
+  }
+  return args;
+}
+
+async function stopDnsmasq(): Promise<void> {
+  if (!dnsmasq) return;
+  const { child, closed } = dnsmasq;
+  dnsmasq = undefined;
+  child.kill('SIGKILL');
+  await closed;
+}
+
+/** (Re)start dnsmasq with the current NICs; wait until it says it started. */
+async function startDnsmasq(): Promise<void> {
+  await stopDnsmasq();
+  if (dhcpStopped) return;
+  const wanted = [...nics.values()].some((n) => n.dhcp) || Object.keys(spec.dnsNames ?? {}).length > 0;
+  if (!wanted) return;
+  const child = spawn('dnsmasq', dnsmasqArgs(), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  dnsmasq = { child, closed };
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dnsmasq did not start within 10 s: ${log}`)), 10_000);
+    child.stderr?.on('data', (b: Buffer) => {
+      log += b.toString('utf8');
+      process.stderr.write(`[dnsmasq] ${b.toString('utf8')}`);
+      if (/started, version/.test(log)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dnsmasq exited ${String(code)}: ${log}`));
+    });
+  });
+}
+
+async function addNic(nic: NicSpec): Promise<void> {
+  if (nics.has(nic.name)) throw new Error(`NIC ${nic.name} exists already`);
+  const peer = `c${nic.name}`;
+  await must(['ip', '-n', 'instance', 'link', 'add', nic.name, 'address', nic.mac, 'type', 'veth', 'peer', 'name', peer, 'netns', 'cloud']);
+  await must(['ip', 'addr', 'add', nic.cloudAddress, 'dev', peer]);
+  await must(['ip', 'link', 'set', 'dev', peer, 'up']);
+  if (nic.up) {
+    await must(['ip', '-n', 'instance', 'link', 'set', 'dev', nic.name, 'up']);
+    await settled(nic.name);
+  }
+  nics.set(nic.name, nic);
+}
+
+/**
+ * Wait until a link brought up has stopped changing on its own (carrier
+ * seen, IPv6 link-local past duplicate address detection), so a test's
+ * "before" snapshot is not taken halfway.
+ */
+async function settled(name: string): Promise<void> {
+  const end = Date.now() + 5_000;
+  for (;;) {
+    const out = await must(['ip', '-n', 'instance', '-j', 'addr', 'show', 'dev', name]);
+    const link = (JSON.parse(out) as { operstate?: string; addr_info?: { family: string; scope?: string; tentative?: boolean }[] }[])[0];
+    const info = link?.addr_info ?? [];
+    const ll = info.some((a) => a.family === 'inet6' && a.scope === 'link');
+    if (link?.operstate === 'UP' && ll && !info.some((a) => a.tentative)) return;
+    if (Date.now() > end) throw new Error(`${name} did not settle within 5 s: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function removeNic(name: string): Promise<void> {
+  if (!nics.has(name)) throw new Error(`no NIC ${name}`);
+  // Deleting one end of a veth pair deletes both.
+  await must(['ip', '-n', 'instance', 'link', 'del', 'dev', name]);
+  nics.delete(name);
+}
+
+function startHttp(): Promise<void> {
+  const http = spec.http;
+  if (!http) return Promise.resolve();
+  const port = http.port ?? 80;
+  return Promise.all(
+    http.listen.map(
+      (host) =>
+        new Promise<void>((resolve, reject) => {
+          const server = createServer((req, res) => {
+            const path = req.url ?? '/';
+            const headers: Record<string, string> = {};
+            for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : (v ?? '');
+            seen.push({ method: req.method ?? 'GET', path, headers, local: req.socket.localAddress ?? '' });
+            const route = routes.find((r) => r.path === path && (r.method === undefined || r.method === req.method));
+            const answer = () => {
+              if (!route) {
+                res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+                return;
+              }
+              res.writeHead(route.status ?? 200, route.headers ?? {}).end(route.body ?? '');
+            };
+            req.resume();
+            req.on('end', () => (route?.delayMs ? setTimeout(answer, route.delayMs) : answer()));
+          });
+          server.once('error', reject);
+          server.listen(port, host, () => resolve());
+          servers.push(server);
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+async function handle(req: ControllerRequest): Promise<unknown> {
+  switch (req.op) {
+    case 'addNic':
+      await addNic(req.nic);
+      if (req.nic.dhcp) await startDnsmasq();
+      return null;
+    case 'removeNic': {
+      const hadDhcp = nics.get(req.name)?.dhcp !== undefined;
+      await removeNic(req.name);
+      if (hadDhcp) await startDnsmasq();
+      return null;
+    }
+    case 'run':
+      return exec(['ip', 'netns', 'exec', 'instance', ...req.argv], req.timeoutMs, req.env);
+    case 'runInCloud':
+      return exec(req.argv, req.timeoutMs);
+    case 'setRoutes':
+      routes = req.routes;
+      return null;
+    case 'requests':
+      return seen.splice(0);
+    case 'stopDhcp':
+      dhcpStopped = true;
+      await stopDnsmasq();
+      return null;
+    case 'startDhcp':
+      dhcpStopped = false;
+      if (req.replyDelaySeconds !== undefined) replyDelay = req.replyDelaySeconds;
+      await startDnsmasq();
+      return null;
+    case 'dhcpLeases':
+      try {
+        return readFileSync(LEASE_FILE, 'utf8');
+      } catch {
+        return '';
+      }
+    case 'stopHttp':
+      await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+      return null;
+  }
+}
+
+async function main(): Promise<void> {
+  try {
+    for (const a of spec.addresses ?? []) await must(['ip', 'addr', 'add', a.includes('/') ? a : a.includes(':') ? `${a}/128` : `${a}/32`, 'dev', 'lo']);
+    for (const nic of spec.nics) await addNic(nic);
+    await startDnsmasq();
+    await startHttp();
+    send({ id: 0, ok: true, result: 'ready' });
+  } catch (e) {
+    send({ id: 0, ok: false, error: (e as Error).message });
+    process.exit(1);
+  }
+  // One request at a time, in order: the test awaits each answer anyway.
+  let queue = Promise.resolve();
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    queue = queue.then(async () => {
+      let id = -1;
+      try {
+        const msg = JSON.parse(line) as ControllerRequest & { id: number };
+        id = msg.id;
+        send({ id, ok: true, result: await handle(msg) });
+      } catch (e) {
+        send({ id, ok: false, error: (e as Error).message });
+      }
+    });
+  });
+  // The test closing stdin is the polite way to say stop; killing the sandbox is the sure one.
+  process.stdin.on('end', () => process.exit(0));
+}
+
+void main();
