@@ -5,13 +5,11 @@
  * files. It stays running once bound (to renew); the caller kills it.
  */
 import {
-  ipv4List,
-  optionalIPv4,
-  optionalSeconds,
+  DHCLIENT_STYLE_NAMES,
+  leaseFromEnv,
   parseClasslessBytes,
-  prefixOf,
   type DhcpClientDriver,
-  type Lease,
+  type BoundLease,
   type ScriptRecord,
 } from './client-env.ts';
 
@@ -28,29 +26,10 @@ function config(budgetMs: number): string {
   ].join('\n');
 }
 
-export function dhclientLease(record: ScriptRecord, iface: string): Lease | undefined {
+export function dhclientLease(record: ScriptRecord, iface: string): BoundLease | undefined {
   const e = record.env;
   if (!BOUND.has(e['reason'] ?? '')) return undefined;
-  const address = optionalIPv4(e['new_ip_address']);
-  const prefix = prefixOf(e['new_subnet_mask'], undefined);
-  if (address === undefined || prefix === undefined) return undefined;
-  const lease: Lease = {
-    interface: e['interface'] ?? iface,
-    address,
-    prefix,
-    routers: ipv4List(e['new_routers']),
-    staticRoutes: parseClasslessBytes(e['new_rfc3442_classless_static_routes']),
-    dns: ipv4List(e['new_domain_name_servers']),
-    client: 'dhclient',
-  };
-  const broadcast = optionalIPv4(e['new_broadcast_address']);
-  if (broadcast) lease.broadcast = broadcast;
-  const server = optionalIPv4(e['new_dhcp_server_identifier']);
-  if (server) lease.serverIdentifier = server;
-  if (e['new_domain_name']) lease.domain = e['new_domain_name'];
-  const time = optionalSeconds(e['new_dhcp_lease_time']);
-  if (time !== undefined) lease.leaseTimeSeconds = time;
-  return lease;
+  return leaseFromEnv(e, iface, 'dhclient', DHCLIENT_STYLE_NAMES, parseClasslessBytes(e['new_rfc3442_classless_static_routes']));
 }
 
 export const dhclient: DhcpClientDriver = {

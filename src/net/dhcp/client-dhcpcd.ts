@@ -6,41 +6,20 @@
  * requested explicitly.
  */
 import {
-  ipv4List,
-  optionalIPv4,
-  optionalSeconds,
+  DHCLIENT_STYLE_NAMES,
+  leaseFromEnv,
   parseRoutePairs,
-  prefixOf,
   type DhcpClientDriver,
-  type Lease,
+  type BoundLease,
   type ScriptRecord,
 } from './client-env.ts';
 
 const BOUND = new Set(['TEST', 'BOUND', 'RENEW', 'REBIND', 'REBOOT']);
 
-export function dhcpcdLease(record: ScriptRecord, iface: string): Lease | undefined {
+export function dhcpcdLease(record: ScriptRecord, iface: string): BoundLease | undefined {
   const e = record.env;
   if (!BOUND.has(e['reason'] ?? '')) return undefined;
-  const address = optionalIPv4(e['new_ip_address']);
-  const prefix = prefixOf(e['new_subnet_mask'], e['new_subnet_cidr']);
-  if (address === undefined || prefix === undefined) return undefined;
-  const lease: Lease = {
-    interface: e['interface'] ?? iface,
-    address,
-    prefix,
-    routers: ipv4List(e['new_routers']),
-    staticRoutes: parseRoutePairs(e['new_classless_static_routes']),
-    dns: ipv4List(e['new_domain_name_servers']),
-    client: 'dhcpcd',
-  };
-  const broadcast = optionalIPv4(e['new_broadcast_address']);
-  if (broadcast) lease.broadcast = broadcast;
-  const server = optionalIPv4(e['new_dhcp_server_identifier']);
-  if (server) lease.serverIdentifier = server;
-  if (e['new_domain_name']) lease.domain = e['new_domain_name'];
-  const time = optionalSeconds(e['new_dhcp_lease_time']);
-  if (time !== undefined) lease.leaseTimeSeconds = time;
-  return lease;
+  return leaseFromEnv(e, iface, 'dhcpcd', { ...DHCLIENT_STYLE_NAMES, cidr: 'new_subnet_cidr' }, parseRoutePairs(e['new_classless_static_routes']));
 }
 
 export const dhcpcd: DhcpClientDriver = {

@@ -2,7 +2,7 @@
  * What every DHCP client tells its script, as a typed lease. Each client
  * runs our recording script (which configures nothing) and the script
  * writes its arguments and environment to a file; the client files turn
- * those records into a `Lease`. Pure: no I/O.
+ * those records into a `BoundLease`. Pure: no I/O.
  */
 import { ipv4MaskToPrefix, isIPv4 } from '../ip.ts';
 
@@ -15,7 +15,12 @@ export interface StaticRoute {
   gateway: string;
 }
 
-export interface Lease {
+/**
+ * The lease a client just obtained for ephemeral networking: always an
+ * address. (Leases read back from clients' files are `Lease` in ./leases/,
+ * where every field may be missing.)
+ */
+export interface BoundLease {
   interface: string;
   /** The fixed address and its prefix length. */
   address: string;
@@ -141,7 +146,62 @@ export interface DhcpClientDriver {
   /** The full command: `invocation` is one of `invocations`; `dir` holds the script and the files. */
   argv(invocation: readonly string[], iface: string, dir: string, script: string, budgetMs: number): string[];
   /** A lease when the record is one that carries a bound lease; undefined otherwise. */
-  leaseFrom(record: ScriptRecord, iface: string): Lease | undefined;
+  leaseFrom(record: ScriptRecord, iface: string): BoundLease | undefined;
   /** Why the client gave up, when the record says so (udhcpc's "leasefail"). */
   failureFrom(record: ScriptRecord): string | undefined;
 }
+
+/** Which variables of a client's script environment hold which lease field. */
+export interface LeaseEnvNames {
+  address: string;
+  mask: string;
+  /** A variable with the prefix length, when the client gives one. */
+  cidr?: string;
+  routers: string;
+  dns: string;
+  broadcast: string;
+  server: string;
+  domain: string;
+  leaseTime: string;
+}
+
+/**
+ * A lease from a client's script environment: every client hands the same
+ * fields to its script, under its own names. Routes are decoded by the
+ * caller (each client writes option 121 its own way).
+ */
+export function leaseFromEnv(env: Record<string, string>, iface: string, client: DhcpClientName, names: LeaseEnvNames, staticRoutes: StaticRoute[]): BoundLease | undefined {
+  const address = optionalIPv4(env[names.address]);
+  const prefix = prefixOf(env[names.mask], names.cidr === undefined ? undefined : env[names.cidr]);
+  if (address === undefined || prefix === undefined) return undefined;
+  const lease: BoundLease = {
+    interface: env['interface'] ?? iface,
+    address,
+    prefix,
+    routers: ipv4List(env[names.routers]),
+    staticRoutes,
+    dns: ipv4List(env[names.dns]),
+    client,
+  };
+  const broadcast = optionalIPv4(env[names.broadcast]);
+  if (broadcast) lease.broadcast = broadcast;
+  const server = optionalIPv4(env[names.server]);
+  if (server) lease.serverIdentifier = server;
+  const domain = env[names.domain];
+  if (domain) lease.domain = domain;
+  const time = optionalSeconds(env[names.leaseTime]);
+  if (time !== undefined) lease.leaseTimeSeconds = time;
+  return lease;
+}
+
+/** The names dhclient and dhcpcd share (dhcpcd follows dhclient's script interface). */
+export const DHCLIENT_STYLE_NAMES: LeaseEnvNames = {
+  address: 'new_ip_address',
+  mask: 'new_subnet_mask',
+  routers: 'new_routers',
+  dns: 'new_domain_name_servers',
+  broadcast: 'new_broadcast_address',
+  server: 'new_dhcp_server_identifier',
+  domain: 'new_domain_name',
+  leaseTime: 'new_dhcp_lease_time',
+};

@@ -4,42 +4,21 @@
  * "deconfig" and "bound" change nothing on the interface.
  */
 import {
-  ipv4List,
-  optionalIPv4,
-  optionalSeconds,
+  leaseFromEnv,
   parseRoutePairs,
-  prefixOf,
   type DhcpClientDriver,
-  type Lease,
+  type BoundLease,
   type ScriptRecord,
 } from './client-env.ts';
 
 /** Seconds between DISCOVERs: udhcpc's 1 s can be shorter than a server's offer delay. */
 const RETRY_SECONDS = 2;
 
-export function udhcpcLease(record: ScriptRecord, iface: string): Lease | undefined {
+export function udhcpcLease(record: ScriptRecord, iface: string): BoundLease | undefined {
   if (record.arg !== 'bound' && record.arg !== 'renew') return undefined;
   const e = record.env;
-  const address = optionalIPv4(e['ip']);
-  const prefix = prefixOf(e['subnet'], e['mask']);
-  if (address === undefined || prefix === undefined) return undefined;
-  const lease: Lease = {
-    interface: e['interface'] ?? iface,
-    address,
-    prefix,
-    routers: ipv4List(e['router']),
-    staticRoutes: parseRoutePairs(e['staticroutes']),
-    dns: ipv4List(e['dns']),
-    client: 'udhcpc',
-  };
-  const broadcast = optionalIPv4(e['broadcast']);
-  if (broadcast) lease.broadcast = broadcast;
-  const server = optionalIPv4(e['serverid']);
-  if (server) lease.serverIdentifier = server;
-  if (e['domain']) lease.domain = e['domain'];
-  const time = optionalSeconds(e['lease']);
-  if (time !== undefined) lease.leaseTimeSeconds = time;
-  return lease;
+  const names = { address: 'ip', mask: 'subnet', cidr: 'mask', routers: 'router', dns: 'dns', broadcast: 'broadcast', server: 'serverid', domain: 'domain', leaseTime: 'lease' };
+  return leaseFromEnv(e, iface, 'udhcpc', names, parseRoutePairs(e['staticroutes']));
 }
 
 export const udhcpc: DhcpClientDriver = {

@@ -5,7 +5,7 @@
  * Pure: the `ip -j` output is parsed here, the commands run elsewhere.
  */
 import { inNetwork, prefixToIPv4Mask } from '../ip.ts';
-import type { Lease } from './client-env.ts';
+import type { BoundLease } from './client-env.ts';
 
 export interface IpChange {
   what: string;
@@ -60,7 +60,7 @@ function broadcastOf(address: string, prefix: number): string {
  * only when there are none — and then only when no default route exists
  * already (ephemeral networking must not steal an existing default).
  */
-export function planLease(lease: Lease, state: LinkState, defaultRouteExists: boolean): IpChange[] {
+export function planLease(lease: BoundLease, state: LinkState, defaultRouteExists: boolean): IpChange[] {
   const dev = lease.interface;
   const cidr = `${lease.address}/${lease.prefix}`;
   const changes: IpChange[] = [];

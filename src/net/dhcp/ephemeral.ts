@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { runCommand, type CommandOptions } from '../../host/exec.ts';
 import { httpGet } from '../../host/http.ts';
 import { makeScratchDir, startProcess } from '../../host/process.ts';
-import { parseScriptRecord, recordingScript, type DhcpClientDriver, type DhcpClientName, type Lease } from './client-env.ts';
+import { parseScriptRecord, recordingScript, type DhcpClientDriver, type DhcpClientName, type BoundLease } from './client-env.ts';
 import { dhclient } from './client-dhclient.ts';
 import { dhcpcd } from './client-dhcpcd.ts';
 import { udhcpc } from './client-udhcpc.ts';
 import { hasDefaultRoute, parseLinkState, planLease, type IpChange } from './ephemeral-plan.ts';
 
-export type { DhcpClientName, Lease, StaticRoute } from './client-env.ts';
+export type { DhcpClientName, BoundLease, StaticRoute } from './client-env.ts';
 
 export const DEFAULT_CLIENT_PRIORITY: readonly DhcpClientName[] = ['dhcpcd', 'dhclient', 'udhcpc'];
 export const DEFAULT_DHCP_TIMEOUT_MS = 10_000;
@@ -41,7 +41,7 @@ export interface EphemeralOptions {
 }
 
 export interface EphemeralNetwork {
-  lease: Lease;
+  lease: BoundLease;
   /** The changes made, in order (link up, address, routes). */
   changes: readonly string[];
   /** Undo the changes in reverse order; returns the problems met (empty when clean). Idempotent. */
@@ -139,7 +139,7 @@ export async function obtainEphemeralLease(iface: string, opts: EphemeralOptions
   // Clients send nothing on a link that is down.
   if (!state.up) apply({ what: 'link up', add: ['ip', 'link', 'set', 'dev', iface, 'up'], undo: ['ip', 'link', 'set', 'dev', iface, 'down'] });
 
-  let lease: Lease;
+  let lease: BoundLease;
   try {
     lease = await runClient(chosen.driver, chosen.invocation, iface, budget, opts);
   } catch (e) {
@@ -160,7 +160,7 @@ export async function obtainEphemeralLease(iface: string, opts: EphemeralOptions
  * Run `fn` with an ephemeral lease held, and tear it down afterwards
  * whatever `fn` does; teardown problems go to `onNote` (the work is done).
  */
-export async function withEphemeralLease<T>(iface: string, opts: EphemeralOptions, fn: (lease: Lease) => Promise<T>): Promise<T> {
+export async function withEphemeralLease<T>(iface: string, opts: EphemeralOptions, fn: (lease: BoundLease) => Promise<T>): Promise<T> {
   const net = await obtainEphemeralLease(iface, opts);
   try {
     return await fn(net.lease);
@@ -169,13 +169,13 @@ export async function withEphemeralLease<T>(iface: string, opts: EphemeralOption
   }
 }
 
-async function runClient(driver: DhcpClientDriver, invocation: readonly string[], iface: string, budget: number, opts: EphemeralOptions): Promise<Lease> {
+async function runClient(driver: DhcpClientDriver, invocation: readonly string[], iface: string, budget: number, opts: EphemeralOptions): Promise<BoundLease> {
   const dir = makeScratchDir(`stratus-dhcp-${iface}`, opts.scratchParent);
   try {
     const script = dir.write('record.sh', recordingScript(dir.path), 0o700);
     for (const [name, content] of Object.entries(driver.files(budget))) dir.write(name, content);
     const proc = startProcess(driver.argv(invocation, iface, dir.path, script, budget), { ...opts.exec });
-    let lease: Lease | undefined;
+    let lease: BoundLease | undefined;
     let failure: string | undefined;
     const check = (): boolean => {
       for (const f of dir.read()) {

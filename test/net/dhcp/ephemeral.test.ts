@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { missingCloudTools, startCloud, type TestCloud } from '../../e2e/cloud/cloud.ts';
-import { parseClasslessBytes, parseRoutePairs, parseScriptRecord, type Lease } from '../../../src/net/dhcp/client-env.ts';
+import { parseClasslessBytes, parseRoutePairs, parseScriptRecord, type BoundLease } from '../../../src/net/dhcp/client-env.ts';
 import { planLease, parseLinkState } from '../../../src/net/dhcp/ephemeral-plan.ts';
 import { dhclientLease } from '../../../src/net/dhcp/client-dhclient.ts';
 import { chooseDhcpClient, DhcpError, obtainEphemeralLease } from '../../../src/net/dhcp/ephemeral.ts';
@@ -22,7 +22,7 @@ const PROBE = fileURLToPath(new URL('./ephemeral-probe.ts', import.meta.url));
 interface ProbeResult {
   ok: boolean;
   error?: string;
-  lease?: Lease;
+  lease?: BoundLease;
   changes?: string[];
   during?: { addr: { addr_info: { local: string; prefixlen: number }[] }[]; routes: { dst: string; gateway?: string; dev: string }[] };
   problems?: string[];
@@ -243,7 +243,7 @@ describe('ephemeral DHCP, pure parts', () => {
   });
 
   test('plan: an existing default route is kept; an off-subnet gateway is marked onlink', () => {
-    const lease: Lease = { interface: 'eth0', address: '10.0.0.5', prefix: 24, routers: ['10.0.0.1'], staticRoutes: [], dns: [], client: 'dhclient' };
+    const lease: BoundLease = { interface: 'eth0', address: '10.0.0.5', prefix: 24, routers: ['10.0.0.1'], staticRoutes: [], dns: [], client: 'dhclient' };
     const state = parseLinkState('[{"ifname":"eth0","flags":["BROADCAST","UP"]}]', '[]');
     assert.equal(state.up, true);
     assert.deepEqual(
