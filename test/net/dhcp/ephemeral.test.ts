@@ -118,6 +118,7 @@ for (const client of CLIENTS) {
     });
 
     test('lease fields match dnsmasq, address and default route applied, teardown restores the namespace', async () => {
+      await linkLocalSettled(cloud, 'eth0');
       const beforeState = await snapshot(cloud);
       const r = await probe(cloud, 'eth0', client.name);
       assert.equal(r.ok, true, r.error);
@@ -143,6 +144,7 @@ for (const client of CLIENTS) {
     });
 
     test('classless static routes win over the router option (RFC 3442); teardown keeps the link up', async () => {
+      await linkLocalSettled(cloud, 'eth1');
       const beforeState = await snapshot(cloud);
       const r = await probe(cloud, 'eth1', client.name);
       assert.equal(r.ok, true, r.error);
@@ -163,6 +165,7 @@ for (const client of CLIENTS) {
     });
 
     test('no DHCP server: a bounded failure with a clear message, nothing left behind', async () => {
+      await linkLocalSettled(cloud, 'eth2');
       const beforeState = await snapshot(cloud);
       const r = await probe(cloud, 'eth2', client.name, 3_000);
       assert.equal(r.ok, false);
@@ -188,6 +191,7 @@ describe('IPv6 link-local and the connectivity check', { skip: skipCloud }, () =
   });
 
   test('link-local: the link comes up, the address is usable, teardown puts the link down again', async () => {
+    await linkLocalSettled(cloud, 'eth0');
     const beforeState = await snapshot(cloud);
     const r = await probe(cloud, 'eth0', 'dhclient', 5_000, 'ipv6');
     assert.equal(r.ok, true, r.error);
@@ -213,6 +217,9 @@ describe('IPv6 link-local and the connectivity check', { skip: skipCloud }, () =
       const r = await cloud.run(argv);
       assert.equal(r.code, 0, r.stderr);
     }
+    // The kernel adds the link's IPv6 link-local address (and its routes) a moment after the link
+    // comes up; compare only once that has settled, or the change would be the kernel's, not ours.
+    await linkLocalSettled(cloud, 'eth0');
     const beforeState = await snapshot(cloud);
     const skipped = await probe(cloud, 'eth0', 'dhclient', 5_000, `check=${url}`);
     assert.equal(skipped.ok, true, skipped.error);
@@ -220,6 +227,20 @@ describe('IPv6 link-local and the connectivity check', { skip: skipCloud }, () =
     assert.deepEqual(await snapshot(cloud), beforeState);
   });
 });
+
+/** Wait (at most 5 s) until an up link has a link-local IPv6 address that is no longer tentative. */
+async function linkLocalSettled(c: TestCloud, iface: string): Promise<void> {
+  const link = await c.run(['ip', '-j', 'link', 'show', 'dev', iface]);
+  const flags = (JSON.parse(link.stdout || '[]') as { flags?: string[] }[])[0]?.flags ?? [];
+  if (!flags.includes('UP')) return;
+  for (let i = 0; i < 50; i++) {
+    const r = await c.run(['ip', '-j', '-6', 'addr', 'show', 'dev', iface]);
+    const info = (JSON.parse(r.stdout || '[]') as { addr_info?: { scope?: string; tentative?: boolean }[] }[])[0]?.addr_info ?? [];
+    if (info.some((a) => a.scope === 'link' && !a.tentative)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${iface}: no settled IPv6 link-local address within 5 s`);
+}
 
 describe('ephemeral DHCP, pure parts', () => {
   test('RFC 3442 bytes (dhclient) and dest/len pairs (dhcpcd, udhcpc) give the same routes', () => {
