@@ -11,9 +11,8 @@ import type { RootFs } from '../../../host/root-fs.ts';
 import { isIPv4 } from '../../ip.ts';
 import {
   emptyLease,
-  ipv4List,
+  fillFromNamedOptions,
   routesFromBytes,
-  routesFromText,
   searchList,
   seconds,
   setMask,
@@ -51,30 +50,7 @@ export function parseDhcpcdDump(text: string, opts: { iface?: string; source?: s
   for (const [k, v] of values) lease.options[k] = v.value;
   const iface = get('interface') ?? opts.iface;
   if (iface) lease.interface = iface;
-  const address = get('ip_address');
-  if (address !== undefined && isIPv4(address)) lease.address = address;
-  const cidr = seconds(get('subnet_cidr'));
-  setMask(lease, get('subnet_mask'), cidr);
-  lease.routers = ipv4List(get('routers') ?? '');
-  lease.dns = ipv4List(get('domain_name_servers') ?? '');
-  const server = get('dhcp_server_identifier');
-  if (server !== undefined && isIPv4(server)) lease.serverIdentifier = server;
-  const domain = get('domain_name');
-  if (domain) lease.domain = domain;
-  lease.domainSearch = searchList((get('domain_search') ?? '').split(/\s+/));
-  lease.leaseTime = seconds(get('dhcp_lease_time'));
-  lease.renewAfter = seconds(get('dhcp_renewal_time'));
-  lease.rebindAfter = seconds(get('dhcp_rebinding_time'));
-  for (const key of ['classless_static_routes', 'ms_classless_static_routes']) {
-    const text = get(key);
-    if (text === undefined) continue;
-    const r = routesFromText(text);
-    lease.staticRoutes = r.routes;
-    if (r.error !== undefined) {
-      diagnostics.push({ severity: 'warning', source, path: [key], line: values.get(key)?.line ?? 0, message: `${r.error}; the routes before it are kept` });
-    }
-    break;
-  }
+  fillFromNamedOptions(lease, values, ['classless_static_routes', 'ms_classless_static_routes'], source, diagnostics, seconds(get('subnet_cidr')));
   return { leases: [tidy(lease)], diagnostics };
 }
 

@@ -189,3 +189,39 @@ export function tidy(lease: Lease): Lease {
   for (const k of Object.keys(lease) as (keyof Lease)[]) if (lease[k] === undefined) delete lease[k];
   return lease;
 }
+
+/** DHCP options by the names dhcpcd and NetworkManager both use (dhclient's names without `new_`), with the line each came from. */
+export type NamedOptions = Map<string, { value: string; line: number }>;
+
+/**
+ * The lease fields both dhcpcd's dump and NetworkManager's option list give
+ * under the same names. `routeKeys` are tried in order; the first present
+ * gives the classless routes (a bad one is a warning, the routes before it
+ * are kept).
+ */
+export function fillFromNamedOptions(lease: Lease, values: NamedOptions, routeKeys: readonly string[], source: string, diagnostics: Diagnostic[], prefix?: number): void {
+  const get = (k: string) => values.get(k)?.value;
+  const address = get('ip_address');
+  if (address !== undefined && isIPv4(address)) lease.address = address;
+  setMask(lease, get('subnet_mask'), prefix);
+  lease.routers = ipv4List(get('routers') ?? '');
+  lease.dns = ipv4List(get('domain_name_servers') ?? '');
+  const server = get('dhcp_server_identifier');
+  if (server !== undefined && isIPv4(server)) lease.serverIdentifier = server;
+  const domain = get('domain_name');
+  if (domain) lease.domain = domain;
+  lease.domainSearch = searchList((get('domain_search') ?? '').split(/\s+/));
+  lease.leaseTime = seconds(get('dhcp_lease_time'));
+  lease.renewAfter = seconds(get('dhcp_renewal_time'));
+  lease.rebindAfter = seconds(get('dhcp_rebinding_time'));
+  for (const key of routeKeys) {
+    const text = get(key);
+    if (text === undefined) continue;
+    const r = routesFromText(text);
+    lease.staticRoutes = r.routes;
+    if (r.error !== undefined) {
+      diagnostics.push({ severity: 'warning', source, path: [key], line: values.get(key)?.line ?? 0, message: `${r.error}; the routes before it are kept` });
+    }
+    break;
+  }
+}

@@ -9,9 +9,8 @@
 import type { Diagnostic } from '../../../text/diagnostics.ts';
 import { runCommand, type CommandOptions } from '../../../host/exec.ts';
 import type { RootFs } from '../../../host/root-fs.ts';
-import { isIPv4 } from '../../ip.ts';
 import { parseDhclientLeases } from './dhclient.ts';
-import { emptyLease, ipv4List, latestPerInterface, routesFromText, searchList, seconds, setMask, tidy, type LeaseParse } from './lease.ts';
+import { emptyLease, fillFromNamedOptions, latestPerInterface, seconds, tidy, type LeaseParse } from './lease.ts';
 import { parseNetworkdLease } from './networkd.ts';
 
 export const NM_LEASE_DIR = '/var/lib/NetworkManager';
@@ -30,31 +29,9 @@ export function parseNmcliDhcp4(text: string, opts: { iface?: string; source?: s
   const get = (k: string) => values.get(k)?.value;
   for (const [k, v] of values) if (!k.startsWith('requested_')) lease.options[k] = v.value;
   if (opts.iface !== undefined) lease.interface = opts.iface;
-  const address = get('ip_address');
-  if (address !== undefined && isIPv4(address)) lease.address = address;
-  setMask(lease, get('subnet_mask'));
-  lease.routers = ipv4List(get('routers') ?? '');
-  lease.dns = ipv4List(get('domain_name_servers') ?? '');
-  const server = get('dhcp_server_identifier');
-  if (server !== undefined && isIPv4(server)) lease.serverIdentifier = server;
-  const domain = get('domain_name');
-  if (domain) lease.domain = domain;
-  lease.domainSearch = searchList((get('domain_search') ?? '').split(/\s+/));
-  lease.leaseTime = seconds(get('dhcp_lease_time'));
-  lease.renewAfter = seconds(get('dhcp_renewal_time'));
-  lease.rebindAfter = seconds(get('dhcp_rebinding_time'));
-  lease.expireAt = seconds(get('expiry'));
   // The internal client writes "dest/width gw" pairs; the dhclient backend passes dhclient's bytes on.
-  for (const key of ['rfc3442_classless_static_routes', 'ms_classless_static_routes']) {
-    const text = get(key);
-    if (text === undefined) continue;
-    const r = routesFromText(text);
-    lease.staticRoutes = r.routes;
-    if (r.error !== undefined) {
-      diagnostics.push({ severity: 'warning', source, path: [key], line: values.get(key)?.line ?? 0, message: `${r.error}; the routes before it are kept` });
-    }
-    break;
-  }
+  fillFromNamedOptions(lease, values, ['rfc3442_classless_static_routes', 'ms_classless_static_routes'], source, diagnostics);
+  lease.expireAt = seconds(get('expiry'));
   return { leases: [tidy(lease)], diagnostics };
 }
 
