@@ -8,6 +8,8 @@
 import {
   accessSync,
   appendFileSync,
+  chmodSync,
+  chownSync,
   constants,
   existsSync,
   closeSync,
@@ -19,6 +21,8 @@ import {
   readlinkSync,
   renameSync,
   rmSync,
+  statSync,
+  statfsSync,
   symlinkSync,
 } from 'node:fs';
 import { dirname, posix } from 'node:path';
@@ -29,6 +33,15 @@ export interface FileWrite {
   path: string;
   content: string | Uint8Array;
   mode: number;
+}
+
+export interface FileStat {
+  size: number;
+  /** null for a file only the overlay holds: it has no time on any disk. */
+  mtimeMs: number | null;
+  mode: number;
+  uid: number;
+  gid: number;
 }
 
 export type NodeKind = 'file' | 'dir' | 'link' | 'other';
@@ -45,8 +58,15 @@ export interface RootFs {
   readLink(path: string): string | null;
   /** Write all files or none (each is replaced atomically). */
   writeFiles(files: readonly FileWrite[]): void;
-  /** Append to a file (created with `mode`); for logs, which are not replaced. */
-  appendFile(path: string, text: string, mode: number): void;
+  /** Append to a file (created with `mode`); for logs, and for devices such as the random pool. */
+  appendFile(path: string, data: string | Uint8Array, mode: number): void;
+  /** Size, time, mode and owner of what `path` leads to; null when it is not there. */
+  stat(path: string): FileStat | null;
+  /** Give a file to a user and group (-1 leaves that id as it is). */
+  chown(path: string, uid: number, gid: number): void;
+  chmod(path: string, mode: number): void;
+  /** Bytes free for unprivileged use on the filesystem holding `path` (or its nearest parent); null when unknown. */
+  freeBytes(path: string): number | null;
   /**
    * Create or atomically replace a symbolic link to `target` (an absolute
    * target path). It is stored relative to the link's directory, so it
@@ -164,10 +184,39 @@ export class DiskRoot implements RootFs {
     return have.equals(typeof f.content === 'string' ? Buffer.from(f.content) : f.content);
   }
 
-  appendFile(path: string, text: string, mode: number): void {
+  appendFile(path: string, data: string | Uint8Array, mode: number): void {
     const p = this.host(path);
     ensureDir(dirname(p));
-    appendFileSync(p, text, { mode });
+    appendFileSync(p, data, { mode });
+  }
+
+  stat(path: string): FileStat | null {
+    try {
+      const st = statSync(this.host(path));
+      return { size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    } catch (e) {
+      if (missing(e)) return null;
+      throw e;
+    }
+  }
+
+  chown(path: string, uid: number, gid: number): void {
+    chownSync(this.host(path), uid, gid);
+  }
+
+  chmod(path: string, mode: number): void {
+    chmodSync(this.host(path), mode);
+  }
+
+  freeBytes(path: string): number | null {
+    let d = targetPath(path);
+    while (d !== '/' && this.kind(d) === null) d = posix.dirname(d);
+    try {
+      const st = statfsSync(this.host(d));
+      return st.bavail * st.bsize;
+    } catch {
+      return null;
+    }
   }
 
   symlink(target: string, path: string): void {
@@ -322,15 +371,35 @@ export class OverlayRoot implements RootFs {
     }
   }
 
-  appendFile(path: string, text: string, mode: number): void {
+  appendFile(path: string, data: string | Uint8Array, mode: number): void {
     const old = this.readFile(path);
     const p = this.resolveParents(path);
     const prev = this.nodes.get(p);
     this.nodes.set(p, {
       kind: 'file',
-      content: Buffer.concat([old ?? Buffer.alloc(0), Buffer.from(text, 'utf8')]),
-      mode: prev?.kind === 'file' ? prev.mode : mode,
+      content: Buffer.concat([old ?? Buffer.alloc(0), typeof data === 'string' ? Buffer.from(data, 'utf8') : data]),
+      mode: prev?.kind === 'file' ? prev.mode : (this.base.stat(p)?.mode ?? mode),
     });
+  }
+
+  stat(path: string): FileStat | null {
+    const n = this.lookup(path);
+    if (n?.kind === 'file') return { size: n.content.length, mtimeMs: null, mode: n.mode, uid: 0, gid: 0 };
+    if (n?.kind === 'gone') return null;
+    if (n?.kind === 'link') return this.stat(n.target);
+    return this.base.stat(this.resolveParents(path));
+  }
+
+  /** The overlay keeps no owners: a plan shows contents and modes. */
+  chown(): void {}
+
+  chmod(path: string, mode: number): void {
+    const data = this.readFile(path);
+    if (data !== null) this.nodes.set(this.resolveParents(path), { kind: 'file', content: data, mode });
+  }
+
+  freeBytes(path: string): number | null {
+    return this.base.freeBytes(path);
   }
 
   symlink(target: string, path: string): void {

@@ -6,10 +6,8 @@
  * command line.
  */
 import { crypto } from '../host/builtin.ts';
-import { chmodSync, chownSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runCommand, type CommandResult } from '../host/exec.ts';
-import { DiskRoot } from '../host/root-fs.ts';
 import { commandOptions, type StageContext } from '../stages/context.ts';
 import { isMapping, type Mapping } from '../text/reader.ts';
 
@@ -76,16 +74,10 @@ export function succeeded(r: CommandResult): boolean {
   return !r.ran || r.code === 0;
 }
 
-/**
- * Give a target file to a user. RootFs has no ownership call: on a real
- * disk root the host path is changed directly; an overlay (planning) has
- * no owners to change.
- */
+/** Give a target file to a user (an overlay, when planning, keeps no owners). */
 export function setOwner(ctx: StageContext, path: string, uid: number, gid: number, mode?: number): void {
-  if (!(ctx.fs instanceof DiskRoot)) return;
-  const host = ctx.fs.host(path);
-  chownSync(host, uid, gid);
-  if (mode !== undefined) chmodSync(host, mode);
+  ctx.fs.chown(path, uid, gid);
+  if (mode !== undefined) ctx.fs.chmod(path, mode);
 }
 
 /**

@@ -6,10 +6,8 @@
  * `swap` makes a swap file. The mounts are then activated (mount -a,
  * swapon -a), which under another root is only recorded.
  */
-import { statfsSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { runCommand } from '../host/exec.ts';
-import { DiskRoot } from '../host/root-fs.ts';
 import { applyFiles } from '../stages/apply.ts';
 import { FSTAB_MARK, stripMarkedFstabLines } from './fstab-marks.ts';
 import type { StageContext } from '../stages/context.ts';
@@ -86,22 +84,12 @@ function memTotal(ctx: StageContext): number | null {
 }
 
 function freeSpace(ctx: StageContext, dir: string): number | null {
-  if (!(ctx.fs instanceof DiskRoot)) return null;
-  try {
-    let d = dir;
-    while (d !== '/' && ctx.fs.kind(d) === null) d = posix.dirname(d);
-    const st = statfsSync(ctx.fs.host(d));
-    return st.bavail * st.bsize;
-  } catch {
-    return null;
-  }
+  return ctx.fs.freeBytes(dir);
 }
 
 /** -1 when absent; never reads a (large) swap file to learn its size. */
 function fileSize(ctx: StageContext, path: string): number {
-  if (ctx.fs.kind(path) === null) return -1;
-  if (ctx.fs instanceof DiskRoot) return statSync(ctx.fs.host(path)).size;
-  return ctx.fs.readFile(path)?.length ?? 0;
+  return ctx.fs.stat(path)?.size ?? -1;
 }
 
 /** Make the swap file `swap` asks for; returns its path when there is (or already was) one. */

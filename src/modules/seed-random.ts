@@ -7,7 +7,6 @@
  */
 import { zlib } from '../host/builtin.ts';
 import { runCommand } from '../host/exec.ts';
-import { DiskRoot } from '../host/root-fs.ts';
 import { commandOptions } from '../stages/context.ts';
 import { isMapping } from '../text/reader.ts';
 import { targetHasCommand } from './target-command.ts';
@@ -84,12 +83,11 @@ export const seedRandom: ConfigModule = {
       else if (kind === 'file' || kind === null) {
         ctx.fs.writeFiles([{ path: file, content: Buffer.concat([ctx.fs.readFile(file) ?? Buffer.alloc(0), seed]), mode: 0o600 }]);
         ctx.log.info(`random_seed: ${seed.length} bytes added to ${file}`);
-      } else if (ctx.opts.dryRun || !(ctx.fs instanceof DiskRoot)) {
+      } else if (ctx.opts.dryRun) {
         // Planning keeps changes in memory by reading the file first, and a device never ends.
         ctx.log.info(`random_seed: ${seed.length} bytes would be added to ${file}`);
       } else {
-        // A device (the pool) takes text appends only (RootFs): bytes above 0x7f arrive UTF-8 encoded, which mixes in the same entropy.
-        ctx.fs.appendFile(file, seed.toString('latin1'), 0o600);
+        ctx.fs.appendFile(file, seed, 0o600);
         ctx.log.info(`random_seed: ${seed.length} bytes added to ${file}`);
       }
     }

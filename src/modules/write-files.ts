@@ -6,9 +6,8 @@
  * written. Paths are target paths; links on the way are followed inside the
  * target, never out of it.
  */
-import { chownSync, statSync } from 'node:fs';
 import { zlib } from '../host/builtin.ts';
-import { DiskRoot, type RootFs } from '../host/root-fs.ts';
+import type { RootFs } from '../host/root-fs.ts';
 import { resolveInRoot } from '../host/rooted-path.ts';
 import type { StageContext } from '../stages/context.ts';
 import type { JsonSchema } from '../config/schema/types.ts';
@@ -168,14 +167,9 @@ function setOwner(ctx: StageContext, entry: FileEntry, path: string): void {
     ctx.log.warn(`${entry.where}: ${ids}; the file is left owned by root`);
     return;
   }
-  if (!(ctx.fs instanceof DiskRoot)) {
-    ctx.log.debug(`${entry.where}: owner ${ids.uid}:${ids.gid} (not applied when planning)`);
-    return;
-  }
-  const host = ctx.fs.host(path);
-  const st = statSync(host);
-  if ((ids.uid === -1 || st.uid === ids.uid) && (ids.gid === -1 || st.gid === ids.gid)) return;
-  chownSync(host, ids.uid, ids.gid);
+  const st = ctx.fs.stat(path);
+  if (st && (ids.uid === -1 || st.uid === ids.uid) && (ids.gid === -1 || st.gid === ids.gid)) return;
+  ctx.fs.chown(path, ids.uid, ids.gid);
 }
 
 /** Writes the entries; returns the messages of those that could not be written. */

@@ -6,9 +6,8 @@
  * when the caller passes command options and names interfaces, and
  * runCommand itself refuses them under another root or when planning.
  */
-import { statSync } from 'node:fs';
 import type { CommandOptions } from '../../../host/exec.ts';
-import { DiskRoot, type RootFs } from '../../../host/root-fs.ts';
+import type { RootFs } from '../../../host/root-fs.ts';
 import { parseDhclientLeases } from './dhclient.ts';
 import { dumpDhcpcdLease, readDhcpcdLeaseFiles } from './dhcpcd.ts';
 import { latestPerInterface, type Lease, type LeaseParse } from './lease.ts';
@@ -65,14 +64,7 @@ export interface ReadAllLeasesOptions {
 }
 
 function diskModified(fs: RootFs): (path: string) => number | undefined {
-  if (!(fs instanceof DiskRoot)) return () => undefined;
-  return (path) => {
-    try {
-      return statSync(fs.host(path)).mtimeMs;
-    } catch {
-      return undefined;
-    }
-  };
+  return (path) => fs.stat(path)?.mtimeMs ?? undefined;
 }
 
 /**
