@@ -52,9 +52,9 @@ export function readDhclientLeaseFiles(fs: RootFs): LeaseParse {
 export interface ReadAllLeasesOptions {
   /**
    * When a lease file was last written (Unix ms), for the newest-first
-   * order. The default asks the disk when `fs` is a DiskRoot; RootFs has no
-   * times, so under another root the order falls back to the leases' own
-   * expiry times, then to the order the sources are read in.
+   * order. The default asks `fs.stat`; a file with no time (one only a
+   * planning overlay holds) falls back to the leases' own expiry times, then
+   * to the order the sources are read in.
    */
   modified?: (path: string) => number | undefined;
   /** Ask the running clients about these interfaces too (dhcpcd --dumplease, nmcli). */
