@@ -16,12 +16,13 @@ export interface ApplyOptions {
   replaceCategory?: boolean;
 }
 
-/** Returns the paths written. Throws when the files cannot be written (nothing is replaced then). */
+/** Returns the paths whose content changed (new or different). Throws when the files cannot be written (nothing is replaced then). */
 export function applyFiles(ctx: StageContext, files: readonly FileWrite[], opts: ApplyOptions): string[] {
   const { manifest, problem } = readManifest(ctx.fs);
   if (problem) ctx.log.warn(`${problem}; starting a new manifest`);
   const targets = files.map((f) => ({ ...f, path: f.path.startsWith('/') ? f.path : `/${f.path}` }));
   const created = new Map(targets.map((f) => [f.path, ctx.fs.kind(f.path) === null]));
+  const changed = targets.filter((f) => !ctx.fs.readFile(f.path)?.equals(Buffer.from(f.content))).map((f) => f.path);
   ctx.fs.writeFiles(targets);
   const keep = new Set(targets.map((f) => f.path));
   if (opts.replaceCategory) {
@@ -36,5 +37,5 @@ export function applyFiles(ctx: StageContext, files: readonly FileWrite[], opts:
     manifest.files[f.path] = { category: opts.category, stage: ctx.stage, created: before ? before.created : (created.get(f.path) ?? false) };
   }
   ctx.fs.writeFiles([{ path: paths.manifestFile, content: manifestText(manifest), mode: 0o644 }]);
-  return targets.map((f) => f.path);
+  return changed;
 }

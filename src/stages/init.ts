@@ -60,8 +60,7 @@ function writeNetwork(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigIn
   });
   for (const n of dns.notes) ctx.log.info(`DNS: ${n}`);
   const files = dns.files.map((f) => ({ path: `/${f.path}`, content: f.content, mode: f.mode }));
-  const changed = files.filter((f) => ctx.fs.readText(f.path) !== f.content).map((f) => f.path);
-  applyFiles(ctx, files, { category: 'network', replaceCategory: true });
+  const changed = applyFiles(ctx, files, { category: 'network', replaceCategory: true });
   if (rendered.renderer === 'netplan') netplanGenerate(ctx);
   // Only the network stage activates: what the local stage writes, the OS network service applies when it starts after it.
   // Activation first: a running NetworkManager has then re-read a new dns=none drop-in, and cannot overwrite the file written next.

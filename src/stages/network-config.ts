@@ -6,7 +6,7 @@
  * replaced: the files of the last good config stay.
  */
 import { networkConfigFromCmdline } from '../config/cmdline.ts';
-import { readInterfaces } from '../net/sysfs.ts';
+import { readInterfaces, type NetInterface } from '../net/sysfs.ts';
 import { fallbackNetworkConfig } from '../net/convert/fallback.ts';
 import { readNetworkInput } from '../net/input.ts';
 import { OUTPUT_KINDS, renderFor, type OutputKind } from '../net/render/for-target.ts';
@@ -18,6 +18,17 @@ import { isMapping, type Mapping } from '../text/reader.ts';
 import { loadYaml } from '../text/yaml.ts';
 import type { StageContext } from './context.ts';
 import { paths } from './paths.ts';
+
+/** The target's interfaces, read from sysfs once per stage (choosing and rendering both need them). */
+const interfacesOf = new WeakMap<StageContext, NetInterface[]>();
+function interfaces(ctx: StageContext): NetInterface[] {
+  let nics = interfacesOf.get(ctx);
+  if (!nics) {
+    nics = readInterfaces(ctx.opts.root);
+    interfacesOf.set(ctx, nics);
+  }
+  return nics;
+}
 
 export type NetworkChoice =
   | { kind: 'disabled'; source: string }
@@ -62,7 +73,7 @@ export function chooseNetworkConfig(ctx: StageContext, cfg: Mapping, dsConfig: N
     if (isDisabledText(c)) return { kind: 'disabled', source: c.source };
     return { kind: 'config', input: c, origin };
   }
-  const nics = readInterfaces(ctx.opts.root);
+  const nics = interfaces(ctx);
   const fb = fallbackNetworkConfig(nics, { cmdline: ctx.cmdline });
   for (const r of fb.reasons) ctx.log.debug(`fallback network config: ${r}`);
   if (fb.config === null) return { kind: 'none', reason: fb.reasons.join('; ') || 'no network interface qualifies' };
@@ -125,7 +136,7 @@ export function renderNetworkConfig(ctx: StageContext, cfg: Mapping, input: Netw
     return null;
   }
   const macToName = new Map<string, string>();
-  for (const nic of readInterfaces(ctx.opts.root)) if (nic.mac) macToName.set(nic.mac, nic.name);
+  for (const nic of interfaces(ctx)) if (nic.mac) macToName.set(nic.mac, nic.name);
   const parsed = readNetworkInput(input.text, input.source, input.kind, { macToName });
   for (const d of parsed.diagnostics) (d.severity === 'error' ? ctx.log.error.bind(ctx.log) : ctx.log.warn.bind(ctx.log))(formatDiagnostic(d));
   if (parsed.kind !== 'state') {

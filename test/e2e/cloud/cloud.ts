@@ -43,7 +43,9 @@ export function missingCloudTools(): string | undefined {
 
 const PRELUDE = `set -eu
 mount -t tmpfs -o mode=0755 tmpfs /run
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+# Temporary files (tsx's cache, scratch dirs) stay in the sandbox's private /run. /tmp itself is not
+# hidden: the repository or the built CLI may live there (a CI checkout in a temp dir).
+mkdir -p /run/tmp && export TMPDIR=/run/tmp
 for d in /var/lib/dhcp /var/lib/dhcpcd; do [ -d "$d" ] && mount -t tmpfs -o mode=0755 tmpfs "$d"; done
 ip link set lo up
 ip netns add instance

@@ -66,8 +66,9 @@ i=0; until [ -S /run/dbus/system_bus_socket ] || [ $i -ge 250 ]; do sleep 0.02; 
 i=0; until ip -o address show dev eth0 | grep -qF ' 10.0.0.2/24 ' || [ $i -ge 500 ]; do sleep 0.02; i=$((i+1)); done
 i=0; until networkctl list >/dev/null 2>&1 || [ $i -ge 250 ]; do sleep 0.02; i=$((i+1)); done
 echo "${MARK} before"; ip -j address show dev eth0
-# tsx's cache stays in the sandbox.
-mount -t tmpfs tmpfs /tmp
+# Temporary files (tsx's cache, scratch dirs) stay in the sandbox's private /run. /tmp itself is not
+# hidden: the repository or the built CLI may live there (a CI checkout in a temp dir).
+mkdir -p /run/tmp && export TMPDIR=/run/tmp
 cd "$repo"
 echo "${MARK} bring-up"
 "$node" --import tsx test/net/activate/inside/bring-up.ts networkd /run/stratus-test/second.yaml

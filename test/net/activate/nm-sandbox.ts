@@ -45,7 +45,9 @@ mount -t overlay overlay -o lowerdir=/var,upperdir=/run/ov/var/u,workdir=/run/ov
 mkdir -p /etc/NetworkManager /var/lib/NetworkManager
 mount -t tmpfs tmpfs /etc/NetworkManager
 mount -t tmpfs tmpfs /var/lib/NetworkManager
-mount -t tmpfs tmpfs /tmp
+# Temporary files (tsx's cache, scratch dirs) stay in the sandbox's private /run. /tmp itself is not
+# hidden: the repository or the built CLI may live there (a CI checkout in a temp dir).
+mkdir -p /run/tmp && export TMPDIR=/run/tmp
 mkdir -p /etc/NetworkManager/conf.d /etc/NetworkManager/system-connections /run/dbus /run/stratus-test/bin
 # keyfile only; no "Wired connection N" profiles of NM's own; root may do anything without polkit (none runs here).
 printf '[main]\\nplugins=keyfile\\nno-auto-default=*\\nauth-polkit=root-only\\n' >/etc/NetworkManager/NetworkManager.conf
