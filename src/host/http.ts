@@ -15,11 +15,30 @@ export interface GetOptions {
   backoffMs?: number;
   maxBytes?: number;
   headers?: Record<string, string>;
+  /** Statuses worth another attempt (default: every 5xx); others are returned at once. */
+  retryOn?: (status: number) => boolean;
+  /**
+   * Total budget in milliseconds for all attempts and pauses: each attempt's
+   * timeout is cut to what is left, and no attempt starts after it.
+   */
+  budgetMs?: number;
 }
 
 export interface GetResult {
   status: number;
   body: Buffer;
+  /** Retry-After of the answer in milliseconds (seconds or an HTTP date), when given. */
+  retryAfterMs?: number;
+}
+
+/** Longest pause a Retry-After may ask for before the next attempt. */
+export const MAX_RETRY_AFTER_MS = 30_000;
+
+function retryAfter(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 export class HttpError extends Error {
@@ -39,23 +58,45 @@ interface RequestSpec {
   redirects: number;
 }
 
+/**
+ * Parse `url`. An IPv6 link-local host names its interface as a zone
+ * ("http://[fe80::a9fe:a9fe%eth0]/", or "%25eth0" as RFC 6874 writes it),
+ * which WHATWG URL parsing rejects: the URL is parsed without the zone, and
+ * the zone is returned apart, for the address to connect to.
+ */
+function parseUrl(url: string): { u: URL; zone?: string } | undefined {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?\[[0-9a-f:.]+)%(?:25)?([^\]%/]+)(\].*)$/is.exec(url);
+  try {
+    return m ? { u: new URL(`${m[1]}${m[3]}`), zone: m[2] } : { u: new URL(url) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `u` as a string, with the zone put back when it is still the same link-local host. */
+function withZone(u: URL, host: string, zone: string | undefined): string {
+  return zone && u.hostname === host ? u.href.replace(host, `${host.slice(0, -1)}%25${zone}]`) : u.href;
+}
+
 /** One request: a bounded answer within the time limit, redirects followed as far as allowed. */
 function request(url: string, spec: RequestSpec): Promise<GetResult> {
   return new Promise((resolve, reject) => {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
+    const parsed = parseUrl(url);
+    if (!parsed) {
       reject(new HttpError(url, 'not a valid URL'));
       return;
     }
+    const { u, zone } = parsed;
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {
       reject(new HttpError(url, `the scheme ${u.protocol} is not supported (http and https are)`));
       return;
     }
     const headers: Record<string, string> = { 'User-Agent': `Cloud-Init/${VERSION} (stratus)`, ...spec.headers };
     if (spec.body) headers['Content-Length'] = String(spec.body.length);
-    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: spec.method, headers, timeout: spec.timeoutMs });
+    // A zone means something on this machine only: the socket gets it, the Host header does not.
+    if (zone && !Object.keys(headers).some((k) => k.toLowerCase() === 'host')) headers['Host'] = u.host;
+    const target = zone ? { hostname: `${u.hostname.slice(1, -1)}%${zone}` } : {};
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: spec.method, headers, timeout: spec.timeoutMs, ...target });
     const timer = setTimeout(() => req.destroy(new HttpError(url, `no complete answer within ${spec.timeoutMs} ms`)), spec.timeoutMs);
     req.on('timeout', () => req.destroy(new HttpError(url, `no answer within ${spec.timeoutMs} ms`)));
     req.on('error', (e) => {
@@ -68,7 +109,7 @@ function request(url: string, spec: RequestSpec): Promise<GetResult> {
       if (spec.redirects > 0 && status >= 300 && status < 400 && location !== undefined) {
         res.resume();
         clearTimeout(timer);
-        resolve(request(new URL(location, u).toString(), { ...spec, redirects: spec.redirects - 1 }));
+        resolve(request(withZone(new URL(location, u), u.hostname, zone), { ...spec, redirects: spec.redirects - 1 }));
         return;
       }
       const chunks: Buffer[] = [];
@@ -80,7 +121,8 @@ function request(url: string, spec: RequestSpec): Promise<GetResult> {
       });
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ status, body: Buffer.concat(chunks) });
+        const after = retryAfter(res.headers['retry-after']);
+        resolve({ status, body: Buffer.concat(chunks), ...(after === undefined ? {} : { retryAfterMs: after }) });
       });
       res.on('error', (e) => {
         clearTimeout(timer);
@@ -91,21 +133,46 @@ function request(url: string, spec: RequestSpec): Promise<GetResult> {
   });
 }
 
-/** GET `url`. Network errors and 5xx answers are retried; other statuses are returned. */
+/**
+ * GET `url`. Network errors and the statuses `retryOn` names (5xx) are
+ * retried with backoff, or after the answer's Retry-After; other statuses
+ * are returned. Within `budgetMs` when given.
+ */
 export async function httpGet(url: string, options: GetOptions = {}): Promise<GetResult> {
-  const spec: RequestSpec = { method: 'GET', timeoutMs: options.timeoutMs ?? 10_000, maxBytes: options.maxBytes ?? 16 * 1024 * 1024, headers: options.headers ?? {}, redirects: 5 };
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const spec: RequestSpec = { method: 'GET', timeoutMs, maxBytes: options.maxBytes ?? 16 * 1024 * 1024, headers: options.headers ?? {}, redirects: 5 };
   const retries = options.retries ?? 3;
   const backoff = options.backoffMs ?? 250;
+  const retryOn = options.retryOn ?? ((s: number) => s >= 500);
+  const deadline = options.budgetMs === undefined ? Infinity : Date.now() + options.budgetMs;
   let last: Error | undefined;
+  let pause = 0;
+  let outOfBudget = false;
   for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - 1)));
+    if (attempt > 0) {
+      if (Date.now() + pause >= deadline) {
+        outOfBudget = true;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, pause));
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      outOfBudget = true;
+      break;
+    }
     try {
-      const r = await request(url, spec);
-      if (r.status < 500) return r;
+      const r = await request(url, { ...spec, timeoutMs: Math.min(timeoutMs, left) });
+      if (!retryOn(r.status)) return r;
       last = new HttpError(url, `HTTP ${r.status}`);
+      pause = r.retryAfterMs === undefined ? backoff * 2 ** attempt : Math.min(r.retryAfterMs, MAX_RETRY_AFTER_MS);
     } catch (e) {
       last = e as Error;
+      pause = backoff * 2 ** attempt;
     }
+  }
+  if (outOfBudget || (Number.isFinite(deadline) && Date.now() >= deadline)) {
+    throw new HttpError(url, `no usable answer within the ${options.budgetMs} ms budget${last ? ` (last: ${last.message.replace(`${url}: `, '')})` : ''}`);
   }
   throw last ?? new HttpError(url, 'no attempt made');
 }

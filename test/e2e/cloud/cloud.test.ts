@@ -107,3 +107,133 @@ describe('the test cloud', { skip: missingCloudTools() }, () => {
     assert.doesNotMatch(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }), /10\.99\.0\.10/);
   });
 });
+
+interface AddrJson {
+  ifname: string;
+  operstate?: string;
+  flags?: string[];
+  addr_info?: { family: string; local: string; prefixlen: number; scope?: string; tentative?: boolean }[];
+}
+interface RouteJson {
+  dst: string;
+  gateway?: string;
+  dev: string;
+  protocol?: string;
+}
+
+describe('the test cloud over IPv6', { skip: missingCloudTools() }, () => {
+  let cloud: TestCloud;
+  before(async () => {
+    cloud = await startCloud({
+      nics: [
+        // Router advertisements with a prefix: the kernel makes its own address (SLAAC).
+        { name: 'eth0', mac: '52:54:00:00:02:10', cloudAddress: '10.9.0.1/24', ipv6: { cloudAddress: '2001:db8:9::1/64', ra: 'slaac' } },
+        // Router advertisements that send the instance to DHCPv6 (M flag).
+        {
+          name: 'eth1',
+          mac: '52:54:00:00:02:11',
+          cloudAddress: '10.8.0.1/24',
+          up: true,
+          ipv6: { cloudAddress: '2001:db8:8::1/64', ra: 'stateful', dhcpRange: ['2001:db8:8::100', '2001:db8:8::1ff'] },
+        },
+      ],
+      addresses: ['fd00:ec2::254'],
+      http: { listen: ['fd00:ec2::254'], routes: [{ path: '/latest/meta-data/', body: 'instance-id\n' }] },
+    });
+  });
+  after(async () => {
+    await cloud?.close();
+  });
+
+  const json = async <T>(argv: string[]): Promise<T> => {
+    const r = await cloud.run(argv);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout || '[]') as T;
+  };
+  /** Poll `check` every 100 ms until it returns something, at most `ms`. */
+  const until = async <T>(ms: number, what: string, check: () => Promise<T | undefined>): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await check();
+      if (v !== undefined) return v;
+      if (Date.now() > end) throw new Error(`${what} not within ${ms} ms\n${cloud.log().slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const globalAddresses = async (dev: string) =>
+    (await json<AddrJson[]>(['ip', '-j', '-6', 'addr', 'show', 'dev', dev, 'scope', 'global']))
+      .flatMap((l) => l.addr_info ?? [])
+      // `ip -j` prints an empty object for each address the scope filter drops.
+      .filter((a) => a.local && !a.tentative);
+  const defaultRoutes = (dev: string) => json<RouteJson[]>(['ip', '-j', '-6', 'route', 'show', 'default', 'dev', dev]);
+  /** The cloud side's own link-local address on a NIC (the router the instance should use). */
+  const cloudLinkLocal = async (dev: string) =>
+    (JSON.parse((await cloud.runInCloud(['ip', '-j', '-6', 'addr', 'show', 'dev', dev, 'scope', 'link'])).stdout) as AddrJson[]).flatMap((l) => l.addr_info ?? []).flatMap((a) => (a.local ? [a.local] : []));
+  const curl = (url: string) => cloud.run(['/usr/bin/curl', '-gsS', '--max-time', '3', url], { timeoutMs: 10_000 });
+
+  test('SLAAC: an address in the advertised /64, a default route via the cloud, HTTP on fd00:ec2::254', async () => {
+    const t0 = Date.now();
+    assert.deepEqual(await globalAddresses('eth0'), [], 'no address before the link is up');
+    assert.equal((await cloud.run(['ip', 'link', 'set', 'dev', 'eth0', 'up'])).code, 0);
+    const [addr] = await until(10_000, 'a SLAAC address on eth0', async () => {
+      const a = await globalAddresses('eth0');
+      return a.length > 0 ? a : undefined;
+    });
+    assert.match(addr?.local ?? '', /^2001:db8:9:0:/);
+    assert.equal(addr?.prefixlen, 64);
+    const [route] = await until(10_000, 'a default route on eth0', async () => {
+      const r = await defaultRoutes('eth0');
+      return r.length > 0 ? r : undefined;
+    });
+    assert.equal(route?.protocol, 'ra');
+    assert.ok((await cloudLinkLocal('ceth0')).includes(route?.gateway ?? ''), `gateway ${route?.gateway} is the cloud side's link-local address`);
+    // The first advertisement was taken (about 2-3 s: solicitation delay and DAD); an answer only
+    // to the retried solicitation, 4 s later, would take 7 s or more.
+    assert.ok(Date.now() - t0 < 6_000, `took ${Date.now() - t0} ms`);
+
+    const r = await curl('http://[fd00:ec2::254]/latest/meta-data/');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'instance-id\n');
+    const seen = await cloud.requests();
+    assert.deepEqual(seen.map((s) => `${s.method} ${s.path} ${s.local}`), ['GET /latest/meta-data/ fd00:ec2::254']);
+    assert.equal(seen[0]?.headers['host'], '[fd00:ec2::254]');
+  });
+
+  test('a link broken from the cloud side: no carrier, no answer; mended: answers again', async () => {
+    await cloud.setLinkUp('eth0', false);
+    const [down] = await json<AddrJson[]>(['ip', '-j', 'link', 'show', 'dev', 'eth0']);
+    assert.ok(down?.flags?.includes('NO-CARRIER'), `flags ${JSON.stringify(down?.flags)}`);
+    const broken = await curl('http://[fd00:ec2::254]/latest/meta-data/');
+    assert.notEqual(broken.code, 0, 'no answer over a broken link');
+    await cloud.setLinkUp('eth0', true);
+    // The cloud side kept its global address; the instance runs DAD again on its own.
+    const back = await until(10_000, 'an answer after the link came back', async () => {
+      const r = await curl('http://[fd00:ec2::254]/latest/meta-data/');
+      return r.code === 0 ? r : undefined;
+    });
+    assert.equal(back.stdout, 'instance-id\n');
+    await cloud.requests();
+  });
+
+  test('stateful DHCPv6: no SLAAC address, dhclient -6 gets one from the range', async () => {
+    // eth1 is up since creation; the advertisement gave a route but no address.
+    await until(10_000, 'a default route on eth1', async () => {
+      const r = await defaultRoutes('eth1');
+      return r.length > 0 ? r : undefined;
+    });
+    assert.deepEqual(await globalAddresses('eth1'), []);
+    const files = ['-lf', '/run/dhclient6-eth1.leases', '-pf', '/run/dhclient6-eth1.pid'];
+    // -1: one try, then give up; -sf /bin/true: no distro hook script (the lease is read from the file).
+    const r = await cloud.run(['/usr/sbin/dhclient', '-6', '-1', '-sf', '/bin/true', ...files, 'eth1'], { timeoutMs: 20_000 });
+    // dhclient stays in the background after binding: stop it (-x: no release).
+    await cloud.run(['/usr/sbin/dhclient', '-6', '-x', '-sf', '/bin/true', ...files, 'eth1'], { timeoutMs: 10_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.timedOut, false);
+    const lease = (await cloud.run(['cat', '/run/dhclient6-eth1.leases'])).stdout;
+    const got = /iaaddr (2001:db8:8::[0-9a-f]+) \{/.exec(lease)?.[1];
+    assert.ok(got, lease);
+    const n = parseInt(got.split('::')[1] ?? '', 16);
+    assert.ok(n >= 0x100 && n <= 0x1ff, `${got} is in the range`);
+    assert.ok((await cloud.dhcpLeases()).includes(got), 'dnsmasq recorded the lease');
+  });
+});

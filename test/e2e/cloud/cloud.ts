@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { CloudSpec, ControllerRequest, ControllerResponse, HttpRequestSeen, HttpRoute, NicSpec, RunResult } from './types.ts';
 
-export type { CloudSpec, HttpRoute, HttpRequestSeen, NicDhcp, NicSpec, RunResult } from './types.ts';
+export type { CloudSpec, HttpRoute, HttpRequestSeen, NicDhcp, NicIpv6, NicSpec, RunResult } from './types.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const CONTROLLER = fileURLToPath(new URL('./controller.ts', import.meta.url));
@@ -64,6 +64,11 @@ export interface TestCloud {
   runInCloud(argv: string[], opts?: { timeoutMs?: number }): Promise<RunResult>;
   addNic(nic: NicSpec): Promise<void>;
   removeNic(name: string): Promise<void>;
+  /**
+   * Put a NIC's cloud side down (the instance loses carrier: a broken link)
+   * or up again; its IPv6 addresses come back with it.
+   */
+  setLinkUp(name: string, up: boolean): Promise<void>;
   setRoutes(routes: HttpRoute[]): Promise<void>;
   /** HTTP requests seen since the last call. */
   requests(): Promise<HttpRequestSeen[]>;
@@ -120,12 +125,15 @@ export async function startCloud(spec: CloudSpec, opts: { startTimeoutMs?: numbe
     }
   };
 
+  // The start timer is cleared once the cloud answers: left running, it would keep the test process alive for its full length.
+  let startTimer: NodeJS.Timeout | undefined;
   const ready = await Promise.race([
     answer(0),
-    new Promise<ControllerResponse>((resolve) =>
-      setTimeout(() => resolve({ id: 0, ok: false, error: 'the test cloud did not start in time' }), opts.startTimeoutMs ?? 30_000),
-    ),
+    new Promise<ControllerResponse>((resolve) => {
+      startTimer = setTimeout(() => resolve({ id: 0, ok: false, error: 'the test cloud did not start in time' }), opts.startTimeoutMs ?? 30_000);
+    }),
   ]);
+  clearTimeout(startTimer);
   if (!ready.ok) {
     await close();
     throw new Error(`test cloud: ${ready.error}\n${log.slice(-4000)}`);
@@ -148,6 +156,7 @@ export async function startCloud(spec: CloudSpec, opts: { startTimeoutMs?: numbe
     runInCloud: (argv, o = {}) => call({ op: 'runInCloud', argv, ...o }) as Promise<RunResult>,
     addNic: async (nic) => void (await call({ op: 'addNic', nic })),
     removeNic: async (name) => void (await call({ op: 'removeNic', name })),
+    setLinkUp: async (name, up) => void (await call({ op: 'setLinkUp', name, up })),
     setRoutes: async (routes) => void (await call({ op: 'setRoutes', routes })),
     requests: () => call({ op: 'requests' }) as Promise<HttpRequestSeen[]>,
     stopDhcp: async () => void (await call({ op: 'stopDhcp' })),

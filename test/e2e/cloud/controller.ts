@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { createInterface } from 'node:readline';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { CloudSpec, ControllerRequest, ControllerResponse, HttpRequestSeen, HttpRoute, NicSpec, RunResult } from './types.ts';
 
 const LEASE_FILE = '/run/stratus-cloud-dnsmasq.leases';
@@ -21,6 +21,8 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as CloudSpec;
 const nics = new Map<string, NicSpec>();
 let routes: HttpRoute[] = spec.http?.routes ?? [];
 const seen: HttpRequestSeen[] = [];
+/** How many injected failures each route has answered (failFirst). */
+const failures = new Map<HttpRoute, number>();
 const servers: Server[] = [];
 let dnsmasq: { child: ChildProcess; closed: Promise<void> } | undefined;
 let dhcpStopped = false;
@@ -71,6 +73,38 @@ function maskOf(prefix: number): string {
   return [24, 16, 8, 0].map((s) => (bits >>> s) & 255).join('.');
 }
 
+/** Whether dnsmasq has something to do for this NIC (DHCPv4, DHCPv6 or router advertisements). */
+function served(nic: NicSpec): boolean {
+  return nic.dhcp !== undefined || nic.ipv6?.ra !== undefined || nic.ipv6?.dhcpRange !== undefined;
+}
+
+/** The dnsmasq arguments for one NIC's IPv6: a --dhcp-range (RA mode or DHCPv6 range) and --ra-param. */
+function ipv6Args(nic: NicSpec): string[] {
+  const v6 = nic.ipv6;
+  if (!v6) return [];
+  const ra = v6.ra ?? (v6.dhcpRange ? 'stateful' : undefined);
+  if (ra === undefined) return [];
+  const peer = `c${nic.name}`;
+  const len = v6.cloudAddress?.split('/')[1];
+  if (!v6.cloudAddress || !len) throw new Error(`${nic.name}: ipv6.ra needs ipv6.cloudAddress with a prefix length`);
+  const lease = v6.leaseTime ?? '1h';
+  let range: string;
+  if (ra === 'stateful') {
+    if (!v6.dhcpRange) throw new Error(`${nic.name}: ipv6.ra 'stateful' needs ipv6.dhcpRange`);
+    range = `${v6.dhcpRange[0]},${v6.dhcpRange[1]},${len},${lease}`;
+  } else if (ra === 'slaac') {
+    // With a range: SLAAC and DHCPv6 both; without: the prefix of the cloud address ("constructor").
+    range = v6.dhcpRange ? `${v6.dhcpRange[0]},${v6.dhcpRange[1]},slaac,${len},${lease}` : `::,constructor:${peer},slaac,${len},${lease}`;
+  } else {
+    if (v6.dhcpRange) throw new Error(`${nic.name}: ipv6.ra 'ra-only' hands out no addresses; drop ipv6.dhcpRange`);
+    range = `::,constructor:${peer},ra-only,${len},${lease}`;
+  }
+  // dnsmasq advertises router lifetime 0 when the cloud namespace has no IPv6
+  // default route (checked on dnsmasq 2.90); --ra-param sets it explicitly.
+  // The interval (10 s) is how often unsolicited advertisements go out.
+  return [`--dhcp-range=set:${peer},${range}`, `--ra-param=${peer},10,${v6.routerLifetime ?? 1800}`];
+}
+
 function dnsmasqArgs(): string[] {
   const args = [
     '--keep-in-foreground',
@@ -89,6 +123,9 @@ function dnsmasqArgs(): string[] {
   ];
   for (const [name, ip] of Object.entries(spec.dnsNames ?? {})) args.push(`--host-record=${name},${ip}`);
   if (replyDelay !== undefined) args.push(`--dhcp-reply-delay=${replyDelay}`);
+  const v6 = [...nics.values()].flatMap(ipv6Args);
+  // Router advertisements go out for every IPv6 range once enabled.
+  if (v6.length > 0) args.push('--enable-ra', ...v6);
   for (const nic of nics.values()) {
     const d = nic.dhcp;
     if (!d) continue;
@@ -116,7 +153,7 @@ async function stopDnsmasq(): Promise<void> {
 async function startDnsmasq(): Promise<void> {
   await stopDnsmasq();
   if (dhcpStopped) return;
-  const wanted = [...nics.values()].some((n) => n.dhcp) || Object.keys(spec.dnsNames ?? {}).length > 0;
+  const wanted = [...nics.values()].some(served) || Object.keys(spec.dnsNames ?? {}).length > 0;
   if (!wanted) return;
   const child = spawn('dnsmasq', dnsmasqArgs(), { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
@@ -143,13 +180,39 @@ async function addNic(nic: NicSpec): Promise<void> {
   if (nics.has(nic.name)) throw new Error(`NIC ${nic.name} exists already`);
   const peer = `c${nic.name}`;
   await must(['ip', '-n', 'instance', 'link', 'add', nic.name, 'address', nic.mac, 'type', 'veth', 'peer', 'name', peer, 'netns', 'cloud']);
+  // The cloud side skips duplicate address detection (its link-local address
+  // answers the instance's first router solicitation, not the retry 4 s
+  // later) and keeps its static IPv6 addresses while the link is down.
+  writeFileSync(`/proc/sys/net/ipv6/conf/${peer}/accept_dad`, '0');
+  writeFileSync(`/proc/sys/net/ipv6/conf/${peer}/keep_addr_on_down`, '1');
   await must(['ip', 'addr', 'add', nic.cloudAddress, 'dev', peer]);
+  if (nic.ipv6?.cloudAddress) await must(['ip', 'addr', 'add', nic.ipv6.cloudAddress, 'dev', peer, 'nodad']);
   await must(['ip', 'link', 'set', 'dev', peer, 'up']);
+  await addLinkLocal(nic);
   if (nic.up) {
     await must(['ip', '-n', 'instance', 'link', 'set', 'dev', nic.name, 'up']);
     await settled(nic.name);
   }
   nics.set(nic.name, nic);
+}
+
+/**
+ * The NIC's extra link-local addresses on the cloud side. The kernel drops
+ * link-local addresses when a link goes down (keep_addr_on_down spares only
+ * global ones), so setLinkUp adds them again.
+ */
+async function addLinkLocal(nic: NicSpec): Promise<void> {
+  for (const a of nic.ipv6?.linkLocal ?? []) {
+    await must(['ip', 'addr', 'replace', a.includes('/') ? a : `${a}/64`, 'dev', `c${nic.name}`, 'nodad']);
+  }
+}
+
+/** Break (or mend) a NIC's link from the cloud side: the instance sees its carrier go (or come back). */
+async function setLinkUp(name: string, up: boolean): Promise<void> {
+  const nic = nics.get(name);
+  if (!nic) throw new Error(`no NIC ${name}`);
+  await must(['ip', 'link', 'set', 'dev', `c${name}`, up ? 'up' : 'down']);
+  if (up) await addLinkLocal(nic);
 }
 
 /**
@@ -196,6 +259,12 @@ function startHttp(): Promise<void> {
                 res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
                 return;
               }
+              const failed = failures.get(route) ?? 0;
+              if (route.failFirst && failed < route.failFirst.count) {
+                failures.set(route, failed + 1);
+                res.writeHead(route.failFirst.status, { 'content-type': 'text/plain' }).end('injected failure\n');
+                return;
+              }
               res.writeHead(route.status ?? 200, route.headers ?? {}).end(route.body ?? '');
             };
             req.resume();
@@ -213,10 +282,11 @@ async function handle(req: ControllerRequest): Promise<unknown> {
   switch (req.op) {
     case 'addNic':
       await addNic(req.nic);
-      if (req.nic.dhcp) await startDnsmasq();
+      if (served(req.nic)) await startDnsmasq();
       return null;
     case 'removeNic': {
-      const hadDhcp = nics.get(req.name)?.dhcp !== undefined;
+      const nic = nics.get(req.name);
+      const hadDhcp = nic !== undefined && served(nic);
       await removeNic(req.name);
       if (hadDhcp) await startDnsmasq();
       return null;
@@ -247,6 +317,9 @@ async function handle(req: ControllerRequest): Promise<unknown> {
       }
     case 'stopHttp':
       await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+      return null;
+    case 'setLinkUp':
+      await setLinkUp(req.name, req.up);
       return null;
   }
 }

@@ -22,6 +22,35 @@ export interface NicDhcp {
   fixedAddress?: string;
 }
 
+/**
+ * IPv6 on one NIC: a cloud-side address, router advertisements and DHCPv6
+ * from dnsmasq, and extra link-local addresses of the cloud (a metadata
+ * service on fe80::a9fe:a9fe, as OpenStack has it).
+ */
+export interface NicIpv6 {
+  /** The cloud side's global address with prefix ("2001:db8:9::1/64"); its prefix is the one advertised. */
+  cloudAddress?: string;
+  /**
+   * What router advertisements tell the instance (dnsmasq --enable-ra):
+   * 'slaac': make an address from the prefix (A flag); 'ra-only': only a
+   * default route, no address; 'stateful': ask DHCPv6 for an address (M
+   * flag, needs dhcpRange). Default: 'stateful' with a dhcpRange, else no RA.
+   * Needs cloudAddress.
+   */
+  ra?: 'slaac' | 'ra-only' | 'stateful';
+  /** DHCPv6 addresses handed out, first and last ("2001:db8:9::100", "2001:db8:9::1ff"). */
+  dhcpRange?: [string, string];
+  /** dnsmasq lease time for DHCPv6 and the advertised prefix ("1h"); default 1h. */
+  leaseTime?: string;
+  /**
+   * Router lifetime advertised, in seconds (default 1800: the instance takes
+   * the cloud side's link-local address as its default route; 0: it does not).
+   */
+  routerLifetime?: number;
+  /** Extra link-local addresses of the cloud side ("fe80::a9fe:a9fe"), /64, added without DAD. */
+  linkLocal?: string[];
+}
+
 export interface NicSpec {
   /** Name in the instance namespace (eth0); the cloud side is "c" + name. */
   name: string;
@@ -31,6 +60,7 @@ export interface NicSpec {
   /** Bring the instance side up at creation (default false: the code under test decides). */
   up?: boolean;
   dhcp?: NicDhcp;
+  ipv6?: NicIpv6;
 }
 
 export interface HttpRoute {
@@ -43,6 +73,8 @@ export interface HttpRoute {
   headers?: Record<string, string>;
   /** Answer after this many milliseconds (fault injection: a slow service). */
   delayMs?: number;
+  /** Fault injection: the first `count` requests for this route get `status` instead (a flapping service). */
+  failFirst?: { count: number; status: number };
 }
 
 export interface HttpRequestSeen {
@@ -55,11 +87,15 @@ export interface HttpRequestSeen {
 
 export interface CloudSpec {
   nics: NicSpec[];
-  /** Extra addresses of the cloud (169.254.169.254, a virtual router), held on the cloud's loopback. */
+  /** Extra addresses of the cloud (169.254.169.254, fd00:ec2::254, a virtual router), held on the cloud's loopback (/32, /128). */
   addresses?: string[];
   /** DNS names answered by dnsmasq (name → IPv4), e.g. { "data-server": "169.254.169.254" }. */
   dnsNames?: Record<string, string>;
-  /** HTTP servers on port `port` (default 80) of each address in `listen`. */
+  /**
+   * HTTP servers on port `port` (default 80) of each address in `listen`:
+   * IPv4, IPv6 ("fd00:ec2::254"), or IPv6 link-local with the cloud-side
+   * NIC as scope ("fe80::a9fe:a9fe%ceth0").
+   */
   http?: { listen: string[]; port?: number; routes: HttpRoute[] };
   /** Seconds dnsmasq waits before each DHCP reply (fault injection). */
   dhcpReplyDelaySeconds?: number;
@@ -83,6 +119,7 @@ export type ControllerRequest =
   | { op: 'stopDhcp' }
   | { op: 'startDhcp'; replyDelaySeconds?: number }
   | { op: 'dhcpLeases' }
-  | { op: 'stopHttp' };
+  | { op: 'stopHttp' }
+  | { op: 'setLinkUp'; name: string; up: boolean };
 
 export type ControllerResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
