@@ -1,12 +1,14 @@
 /**
  * Options that come before the verb and apply to every verb:
- * `stratus [--root DIR] [--debug] [--force] VERB ...`.
+ * `stratus [--root DIR] [--live-network] [--debug] [--force] VERB ...`.
  */
 export interface Globals {
   /** Directory that stands for the target's "/" (default "/"). */
   root: string;
   debug: boolean;
   force: boolean;
+  /** Under --root, metadata services may still be reached through this machine's (namespace's) network. */
+  liveNetwork?: boolean;
 }
 
 export type Verb = (argv: string[], globals: Globals) => Promise<number>;
@@ -20,7 +22,7 @@ export class UsageError extends Error {
 
 /** Splits leading global options from the verb and its arguments. */
 export function parseGlobals(argv: readonly string[]): { globals: Globals; rest: string[] } {
-  const globals: Globals = { root: '/', debug: false, force: false };
+  const globals: Globals = { root: '/', debug: false, force: false, liveNetwork: false };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i] ?? '';
@@ -35,6 +37,8 @@ export function parseGlobals(argv: readonly string[]): { globals: Globals; rest:
       globals.debug = true;
     } else if (a === '--force') {
       globals.force = true;
+    } else if (a === '--live-network') {
+      globals.liveNetwork = true;
     } else {
       break;
     }

@@ -28,11 +28,13 @@ const HIDDEN: Record<string, () => Promise<Verb>> = {
 
 function usage(): string {
   const lines = [
-    'usage: stratus [--root DIR] [--debug] [--force] [--help] [--version] VERB [ARGS...]',
+    'usage: stratus [--root DIR] [--live-network] [--debug] [--force] [--help] [--version] VERB [ARGS...]',
     '',
     'stratus is a cloud-init-compatible instance initialization agent.',
     '',
     '  --root DIR   the target system is under DIR (default /): every path is read and written there',
+    '  --live-network  with --root: the network stratus runs in is the instance\'s; the local stage may take',
+    '               an ephemeral DHCP lease there to reach a metadata service (for network namespaces)',
     '',
     'verbs:',
     ...Object.entries(VERBS).map(([name, v]) => `  ${name.padEnd(14)} ${v.summary}`),

@@ -31,7 +31,7 @@ Run the config modules of the config or final stage on the cached instance.
 `;
 
 function options(globals: Globals, files: string[] | undefined, debug: boolean | undefined, force: boolean | undefined): StageOptions {
-  return { root: globals.root, debug: globals.debug || debug === true, force: globals.force || force === true, files: files ?? [], dryRun: false };
+  return { root: globals.root, debug: globals.debug || debug === true, force: globals.force || force === true, files: files ?? [], dryRun: false, liveNetwork: globals.liveNetwork === true };
 }
 
 function welcome(stage: string): void {

@@ -74,7 +74,9 @@ export const seedRandom: ConfigModule = {
       else parts.push(got);
     }
     const fromMd = m.instance.metaData['random_seed'];
-    if (typeof fromMd === 'string' && fromMd !== '') parts.push(Buffer.from(fromMd, 'utf8'));
+    // OpenStack gives random bytes as base64 (the datasource says which keys are binary).
+    const binary = m.instance.base64MetaKeys?.includes('random_seed') === true;
+    if (typeof fromMd === 'string' && fromMd !== '') parts.push(binary ? Buffer.from(fromMd, 'base64') : Buffer.from(fromMd, 'utf8'));
     const seed = Buffer.concat(parts);
     if (seed.length > 0) {
       // Appended, never replaced: writing to the pool adds to it; a plain file keeps what was there.

@@ -6,6 +6,8 @@ import type { Source } from './types.ts';
 
 const LOADERS: Record<string, () => Promise<Source>> = {
   NoCloud: async () => (await import('./nocloud/index.ts')).noCloud,
+  ConfigDrive: async () => (await import('./configdrive/index.ts')).configDrive,
+  OpenStack: async () => (await import('./openstack/index.ts')).openStack,
 };
 
 export const KNOWN_SOURCES: readonly string[] = Object.keys(LOADERS);

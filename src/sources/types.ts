@@ -4,6 +4,7 @@
  */
 import type { Log } from '../host/log.ts';
 import type { RootFs } from '../host/root-fs.ts';
+import type { BoundLease } from '../net/dhcp/client-env.ts';
 import type { Mapping } from '../text/reader.ts';
 
 /** The stage a crawl runs in: local (before the OS network) or network (after it). */
@@ -15,6 +16,8 @@ export interface FoundFilesystem {
   label: string;
   /** Reads a file of the filesystem (path relative to its root); null when it is not there. */
   readFile(path: string): Buffer | null;
+  /** Names in a directory, sorted; null when it is not a directory. */
+  list(dir: string): string[] | null;
 }
 
 export interface HttpResponse {
@@ -34,8 +37,34 @@ export interface CrawlContext {
   dmi(key: string): string | null;
   /** Filesystems (iso9660 or vfat) whose label is one of `labels`, best candidate first. */
   filesystemsLabelled(labels: readonly string[]): FoundFilesystem[];
-  /** One HTTP GET with the agent's timeouts and retries (only in the network stage). */
-  httpGet(url: string, opts?: { timeoutMs?: number; retries?: number }): Promise<HttpResponse>;
+  /** One HTTP GET with the agent's timeouts and retries (network stage, or inside `withNetwork`). */
+  httpGet(url: string, opts?: HttpGetOptions): Promise<HttpResponse>;
+  /**
+   * Run `fn` with the network reachable. In the network stage it runs at once;
+   * in the local stage stratus takes an ephemeral DHCP lease on the fallback
+   * NIC first (none when one of `probe` answers already) and tears it down
+   * after. Throws DatasourceError when the network cannot be reached.
+   */
+  withNetwork<T>(probe: readonly string[], fn: (net: NetworkAccess) => Promise<T>): Promise<T>;
+}
+
+export interface HttpGetOptions {
+  /** Per attempt (default 10 s). */
+  timeoutMs?: number;
+  /** Attempts after the first (default 3). */
+  retries?: number;
+  /** Statuses worth another attempt (default: 5xx). */
+  retryOn?: (status: number) => boolean;
+  /** All attempts and pauses together. */
+  budgetMs?: number;
+  headers?: Record<string, string>;
+}
+
+/** How the network was reached for a datasource. */
+export interface NetworkAccess {
+  /** The NIC of the ephemeral lease; null when none was needed. */
+  iface: string | null;
+  lease: BoundLease | null;
 }
 
 /** A network config as text, with its format and where it came from (for messages). */
@@ -65,6 +94,21 @@ export interface Crawled {
   networkConfig: NetworkConfigInput | null;
   /** Config the datasource adds to the system config (lowest user priority). */
   config: Mapping;
+  /** More of what the datasource read, shown in instance-data under `ds` (e.g. ec2_metadata, network_json). */
+  dsData?: Mapping;
+  /** metaData keys whose string is base64 of binary data (instance-data's base64_encoded_keys), e.g. random_seed. */
+  base64MetaKeys?: string[];
+  /**
+   * Files the platform asks to put on a new instance (OpenStack `files`).
+   * Written once, when this crawl makes a new instance current; never cached.
+   */
+  injectedFiles?: InjectedFile[];
+}
+
+/** A file the platform injects: absolute target path (checked) and content. */
+export interface InjectedFile {
+  path: string;
+  content: Buffer;
 }
 
 export interface Source {
@@ -79,6 +123,9 @@ export interface Source {
    */
   checkInstanceId?(ctx: CrawlContext, cachedId: string): boolean | null;
 }
+
+/** A datasource file larger than this is refused (user-data is at most a few MiB on every cloud). */
+export const MAX_DATASOURCE_FILE = 16 * 1024 * 1024;
 
 /** The datasource is present but its data cannot be used; the message names the file and the problem. */
 export class DatasourceError extends Error {

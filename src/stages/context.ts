@@ -8,6 +8,7 @@ import { findFilesystemsByLabel, openDeviceFilesystem } from '../host/block-devi
 import type { CommandOptions } from '../host/exec.ts';
 import { Log } from '../host/log.ts';
 import type { RootFs } from '../host/root-fs.ts';
+import type { ReadOnlyFs } from '../media/read-only-fs.ts';
 import type { CrawlContext, CrawlStage, FoundFilesystem } from '../sources/types.ts';
 import type { Mapping } from '../text/reader.ts';
 import { paths } from './paths.ts';
@@ -23,6 +24,12 @@ export interface StageOptions {
   files: string[];
   /** Planning: nothing is written to the target and no command runs. */
   dryRun: boolean;
+  /**
+   * Under --root, the network namespace stratus runs in still stands for the
+   * instance's: ephemeral DHCP for metadata services may change it (tests in
+   * network namespaces). Always the case when the root is "/".
+   */
+  liveNetwork?: boolean;
 }
 
 export interface StageContext {
@@ -83,6 +90,8 @@ export function makeStageContext(stage: StageName, fs: RootFs, opts: StageOption
 
 /** A datasource's view of the stage. */
 export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage): CrawlContext {
+  /** Inside withNetwork: HTTP is allowed in the local stage too. */
+  let online = 0;
   return {
     fs: ctx.fs,
     log: ctx.log,
@@ -91,6 +100,14 @@ export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage)
     cmdline: ctx.cmdline,
     dmi: ctx.dmi,
     filesystemsLabelled(labels: readonly string[]): FoundFilesystem[] {
+      const withFilesystem = <T>(device: string, fn: (m: ReadOnlyFs) => T): T => {
+        const mounted = openDeviceFilesystem(ctx.opts.root, device);
+        try {
+          return fn(mounted);
+        } finally {
+          mounted.close();
+        }
+      };
       const { devices, errors } = findFilesystemsByLabel(ctx.opts.root, labels, ['iso9660', 'vfat']);
       for (const e of errors) ctx.log.debug(`block device ${e.device}: ${e.reason}`);
       return devices.map((f) => ({
@@ -98,20 +115,28 @@ export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage)
         type: f.type,
         label: f.label,
         readFile(path: string): Buffer | null {
-          const mounted = openDeviceFilesystem(ctx.opts.root, f.device);
-          try {
-            return mounted.readFile(path);
-          } finally {
-            mounted.close();
-          }
+          return withFilesystem(f.device, (m) => m.readFile(path));
+        },
+        list(dir: string): string[] | null {
+          return withFilesystem(f.device, (m) => m.list(dir));
         },
       }));
     },
     async httpGet(url, opts) {
-      if (stage !== 'network') throw new Error(`${url}: no network in the local stage`);
+      if (stage !== 'network' && online === 0) throw new Error(`${url}: no network in the local stage (outside withNetwork)`);
       // Loaded here: node's http and https (with TLS and crypto) cost a process that never fetches.
       const { httpGet } = await import('../host/http.ts');
-      return httpGet(url, { timeoutMs: opts?.timeoutMs ?? 10_000, retries: opts?.retries ?? 3 });
+      return httpGet(url, { timeoutMs: 10_000, retries: 3, ...opts });
+    },
+    async withNetwork(probe, fn) {
+      online++;
+      try {
+        if (stage === 'network') return await fn({ iface: null, lease: null });
+        const { withEphemeralAccess } = await import('./ephemeral-access.ts');
+        return await withEphemeralAccess(ctx, cfg, probe, fn);
+      } finally {
+        online--;
+      }
     },
   };
 }

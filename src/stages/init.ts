@@ -21,6 +21,7 @@ import { applyFiles } from './apply.ts';
 import { commandOptions, type StageContext } from './context.ts';
 import { effectiveConfig, systemConfig } from './effective-config.ts';
 import { describeDatasource, findInstance, instancify, type CurrentInstance } from './identity.ts';
+import { writeInjectedFiles } from './injected-files.ts';
 import { runIdentify } from './identify-step.ts';
 import { cloudIdOf, instanceData, redact } from './instance-data.ts';
 import { chooseNetworkConfig, renderNetworkConfig, targetDistro } from './network-config.ts';
@@ -228,6 +229,7 @@ export async function initStage(ctx: StageContext, local: boolean): Promise<Stag
 
   instancify(ctx, inst);
   const c = inst.cache.crawled;
+  if (inst.isNew && !inst.restored && c.injectedFiles) writeInjectedFiles(ctx, c.injectedFiles);
   const datasource = describeDatasource(c);
   const dsCfg = c.config;
 

@@ -36,7 +36,8 @@ function b64(b: Buffer | null): string | null {
 }
 
 export function cacheText(c: InstanceCache): string {
-  const { userData, vendorData, vendorData2, ...rest } = c.crawled;
+  // Injected files are written by the crawl that found them and never again: not cached.
+  const { userData, vendorData, vendorData2, injectedFiles: _written, ...rest } = c.crawled;
   const encoded: Encoded = { userData: b64(userData), vendorData: b64(vendorData), vendorData2: b64(vendorData2) };
   return `${JSON.stringify({ ...c, crawled: { ...rest, ...encoded } }, null, 1)}\n`;
 }
@@ -89,6 +90,11 @@ export function parseCache(text: string): { cache: InstanceCache } | { problem: 
   ) {
     return { problem: 'a field is missing or has the wrong type' };
   }
+  const dsData = c['dsData'];
+  const b64Keys = c['base64MetaKeys'];
+  if ((dsData !== undefined && !isMapping(dsData)) || (b64Keys !== undefined && !(Array.isArray(b64Keys) && b64Keys.every(str)))) {
+    return { problem: 'dsData or base64MetaKeys has the wrong type' };
+  }
   return {
     cache: {
       version: CACHE_VERSION,
@@ -108,6 +114,8 @@ export function parseCache(text: string): { cache: InstanceCache } | { problem: 
         vendorData2,
         networkConfig,
         config: c['config'],
+        ...(dsData === undefined ? {} : { dsData }),
+        ...(b64Keys === undefined ? {} : { base64MetaKeys: b64Keys as string[] }),
       },
     },
   };

@@ -92,9 +92,9 @@ export function instanceData(c: Crawled, facts: SystemFacts, mergedSystemCfg: Ma
   };
   return {
     _doc: EXPERIMENTAL,
-    base64_encoded_keys: [],
+    base64_encoded_keys: (c.base64MetaKeys ?? []).map((k) => `ds/meta_data/${k}`),
     combined_cloud_config: combinedCfg,
-    ds: { _doc: EXPERIMENTAL, meta_data: md },
+    ds: { _doc: EXPERIMENTAL, ...c.dsData, meta_data: md },
     merged_cfg: combinedCfg,
     merged_system_cfg: mergedSystemCfg,
     sensitive_keys: SENSITIVE_KEYS,

@@ -16,7 +16,9 @@ import type { NetworkConfigInput } from '../sources/types.ts';
 import { formatDiagnostic, InputError } from '../text/diagnostics.ts';
 import { isMapping, type Mapping } from '../text/reader.ts';
 import { loadYaml } from '../text/yaml.ts';
-import type { StageContext } from './context.ts';
+import { commandOptions, type StageContext } from './context.ts';
+import { runCommand } from '../host/exec.ts';
+import { parseJson } from '../text/json.ts';
 import { paths } from './paths.ts';
 
 /** The target's interfaces, read from sysfs once per stage (choosing and rendering both need them). */
@@ -24,7 +26,8 @@ const interfacesOf = new WeakMap<StageContext, NetInterface[]>();
 function interfaces(ctx: StageContext): NetInterface[] {
   let nics = interfacesOf.get(ctx);
   if (!nics) {
-    nics = readInterfaces(ctx.opts.root);
+    // With --live-network the namespace stratus runs in holds the instance's NICs.
+    nics = readInterfaces(ctx.opts.liveNetwork === true ? '/' : ctx.opts.root);
     interfacesOf.set(ctx, nics);
   }
   return nics;
@@ -81,6 +84,31 @@ export function chooseNetworkConfig(ctx: StageContext, cfg: Mapping, dsConfig: N
   return { kind: 'config', input: { source: 'fallback network config', kind: 'yaml', text: JSON.stringify(fb.config) }, origin: 'fallback' };
 }
 
+/** How long the boot waits for udev to finish with NICs that network_data.json names but the system does not have yet. */
+export const NIC_SETTLE_TIMEOUT_S = 10;
+
+/**
+ * network_data.json names NICs by MAC. One that is not there yet may still be
+ * coming (its driver is loading): wait once for udev's queue to empty,
+ * bounded, and look again. NICs still missing are left out with a warning
+ * by the converter; the others are configured.
+ */
+function waitForNamedNics(ctx: StageContext, text: string): void {
+  const parsed = parseJson(text, 'network_data.json');
+  const links = parsed.ok && isMapping(parsed.value) && Array.isArray(parsed.value['links']) ? parsed.value['links'] : [];
+  const have = new Set(interfaces(ctx).map((n) => n.mac));
+  const missing = links
+    .filter((l): l is Mapping => isMapping(l) && l['type'] !== 'bond' && l['type'] !== 'vlan' && typeof l['ethernet_mac_address'] === 'string')
+    .map((l) => String(l['ethernet_mac_address']).toLowerCase())
+    .filter((mac) => !have.has(mac));
+  if (missing.length === 0) return;
+  ctx.log.info(`network_data.json names ${missing.join(', ')}, not present yet; waiting up to ${NIC_SETTLE_TIMEOUT_S} s for udev`);
+  const r = runCommand(['udevadm', 'settle', `--timeout=${NIC_SETTLE_TIMEOUT_S}`], commandOptions(ctx, (NIC_SETTLE_TIMEOUT_S + 5) * 1000));
+  if (!r.ran) return;
+  if (r.code !== 0) ctx.log.warn(`udevadm settle: ${r.timedOut ? 'timed out' : `exit ${String(r.code)}`} ${r.stderr.trim()}`);
+  interfacesOf.delete(ctx);
+}
+
 /** Binaries whose presence on the target says which network stack it uses, in the order stratus prefers them. */
 const DETECT: [OutputKind, string[]][] = [
   ['netplan', ['/usr/sbin/netplan', '/sbin/netplan']],
@@ -135,6 +163,7 @@ export function renderNetworkConfig(ctx: StageContext, cfg: Mapping, input: Netw
     ctx.log.warn('no network stack found on the target (netplan, NetworkManager, systemd-networkd, sysconfig or ifupdown); network config not written. Set system_info.network.renderers to choose one.');
     return null;
   }
+  if (input.kind === 'network_data.json') waitForNamedNics(ctx, input.text);
   const macToName = new Map<string, string>();
   for (const nic of interfaces(ctx)) if (nic.mac) macToName.set(nic.mac, nic.name);
   const parsed = readNetworkInput(input.text, input.source, input.kind, { macToName });

@@ -8,13 +8,10 @@ import type { RootFs } from '../../host/root-fs.ts';
 import { formatDiagnostic } from '../../text/diagnostics.ts';
 import { isMapping, type Mapping } from '../../text/reader.ts';
 import { loadYaml } from '../../text/yaml.ts';
-import { DatasourceError, type CrawlContext, type FoundFilesystem } from '../types.ts';
+import { DatasourceError, MAX_DATASOURCE_FILE, type CrawlContext, type FoundFilesystem } from '../types.ts';
 
 export const SEED_FILES = ['meta-data', 'user-data', 'vendor-data', 'network-config'] as const;
 export type SeedFile = (typeof SEED_FILES)[number];
-
-/** A seed file larger than this is refused (user-data is at most a few MiB on every cloud). */
-export const MAX_SEED_FILE = 16 * 1024 * 1024;
 
 export interface Seed {
   /** Where it was read, for subplatform and messages: "seed-dir (/var/…)", "config-disk (/dev/sr0)". */
@@ -23,8 +20,8 @@ export interface Seed {
 }
 
 function checkSize(name: string, where: string, data: Buffer | null): Buffer | null {
-  if (data !== null && data.length > MAX_SEED_FILE) {
-    throw new DatasourceError(`${where}: ${name} is ${data.length} bytes, more than the ${MAX_SEED_FILE} a seed file may have`);
+  if (data !== null && data.length > MAX_DATASOURCE_FILE) {
+    throw new DatasourceError(`${where}: ${name} is ${data.length} bytes, more than the ${MAX_DATASOURCE_FILE} a seed file may have`);
   }
   return data;
 }

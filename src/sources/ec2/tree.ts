@@ -1,0 +1,100 @@
+/**
+ * The EC2-style metadata tree (`latest/meta-data/`), crawled concurrently
+ * with a bound on requests in flight: a directory lists its entries one per
+ * line, a name ending in "/" is a subdirectory, and `public-keys/` lists
+ * "0=name" lines whose keys live under "0/". Served by EC2 itself and, as a
+ * compatibility tree, by OpenStack and CloudStack.
+ *
+ * A missing leaf (404) is left out; any other failure fails the crawl: a
+ * subtree that could not be read is an error, never an empty mapping.
+ */
+import type { Mapping } from '../../text/reader.ts';
+import { DatasourceError, type HttpResponse } from '../types.ts';
+
+export interface TreeCrawlOptions {
+  /** GET one path under the base ("latest/meta-data/", "latest/meta-data/ami-id"). */
+  get(path: string): Promise<HttpResponse>;
+  /** Requests in flight at once (default 8). */
+  concurrency?: number;
+  /** Entries (directories and leaves) at most (default 2000): a hostile service cannot keep the boot busy. */
+  maxEntries?: number;
+  /** Names not crawled at all (default: security-credentials, which holds live IAM keys). */
+  skip?: readonly string[];
+  /** Directory depth at most (default 12). */
+  maxDepth?: number;
+}
+
+/** A limiter: at most `n` of the functions given run at once. */
+function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** Directory listing lines → [name, isDirectory]; "0=name" under public-keys/ is the directory "0". */
+export function listingEntries(text: string, dir: string): [string, boolean][] {
+  const out: [string, boolean][] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (dir.endsWith('public-keys/') && line.includes('=')) {
+      out.push([line.slice(0, line.indexOf('=')), true]);
+      continue;
+    }
+    if (line.endsWith('/')) out.push([line.replace(/\/+$/, ''), true]);
+    else out.push([line, false]);
+  }
+  return out;
+}
+
+export async function crawlMetadataTree(root: string, opts: TreeCrawlOptions): Promise<Mapping> {
+  const limit = limiter(opts.concurrency ?? 8);
+  const maxEntries = opts.maxEntries ?? 2000;
+  const maxDepth = opts.maxDepth ?? 12;
+  const skip = new Set(opts.skip ?? ['security-credentials']);
+  let entries = 0;
+
+  const fetch = async (path: string): Promise<Buffer | null> => {
+    const r = await limit(() => opts.get(path));
+    if (r.status === 404) return null;
+    if (r.status !== 200) throw new DatasourceError(`${path}: HTTP ${r.status}`);
+    return r.body;
+  };
+
+  const dir = async (path: string, depth: number): Promise<Mapping> => {
+    const listing = await fetch(path);
+    if (listing === null) throw new DatasourceError(`${path}: HTTP 404 for a directory the tree lists`);
+    const out: Mapping = {};
+    const work: Promise<void>[] = [];
+    for (const [name, isDir] of listingEntries(listing.toString('utf8'), path)) {
+      if (skip.has(name) || name.includes('/') || name === '.' || name === '..') continue;
+      if (++entries > maxEntries) throw new DatasourceError(`${root}: more than ${maxEntries} entries; the tree is not crawled further`);
+      if (isDir && depth >= maxDepth) throw new DatasourceError(`${path}${name}/: deeper than ${maxDepth} levels`);
+      // Keys in listing order, whatever order the answers come in.
+      out[name] = null;
+      work.push(
+        isDir
+          ? dir(`${path}${name}/`, depth + 1).then((v) => void (out[name] = v))
+          : fetch(`${path}${name}`).then((b) => {
+              if (b === null) delete out[name];
+              else out[name] = b.toString('utf8');
+            }),
+      );
+    }
+    // Every request settles before the crawl answers: none is left running when the caller tears down the network.
+    const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return out;
+  };
+
+  return dir(root.endsWith('/') ? root : `${root}/`, 0);
+}

@@ -1,0 +1,73 @@
+/**
+ * How a datasource reaches its metadata service from the local stage,
+ * before the OS network exists: a temporary DHCPv4 lease on the fallback
+ * NIC (stratus's own ephemeral DHCP), torn down as soon as the crawl is done,
+ * and not taken at all when the service already answers. It acts on the
+ * running system's network, so it runs only when the target is this machine
+ * — or with --live-network, when the target is a directory but the network
+ * namespace stratus runs in stands for the instance's (tests, image builds).
+ */
+import { readInterfaces } from '../net/sysfs.ts';
+import { fallbackNetworkConfig } from '../net/convert/fallback.ts';
+import { DatasourceError, type NetworkAccess } from '../sources/types.ts';
+import { isMapping, type Mapping } from '../text/reader.ts';
+import type { StageContext } from './context.ts';
+
+/** Whether this stage may change the network it runs in. */
+export function mayTouchNetwork(ctx: StageContext): boolean {
+  return !ctx.opts.dryRun && (ctx.opts.root === '/' || ctx.opts.liveNetwork === true);
+}
+
+function dhcpClientPriority(cfg: Mapping): string[] | undefined {
+  const si = cfg['system_info'];
+  const net = isMapping(si) ? si['network'] : undefined;
+  const p = isMapping(net) ? net['dhcp_client_priority'] : undefined;
+  return Array.isArray(p) ? p.filter((x): x is string => typeof x === 'string') : undefined;
+}
+
+/** The NIC the fallback network config would prefer, on the live system. */
+export function fallbackInterface(ctx: StageContext): string | null {
+  const fb = fallbackNetworkConfig(readInterfaces('/'), { cmdline: ctx.cmdline });
+  return fb.chosen[0] ?? null;
+}
+
+/**
+ * Run `fn` with the network reachable: in the local stage through an
+ * ephemeral lease unless one of `probe` answers already.
+ */
+export async function withEphemeralAccess<T>(ctx: StageContext, cfg: Mapping, probe: readonly string[], fn: (net: NetworkAccess) => Promise<T>): Promise<T> {
+  if (!mayTouchNetwork(ctx)) {
+    throw new DatasourceError(
+      ctx.opts.dryRun ? 'the metadata service is not reached when planning' : `the metadata service is reached from the local stage only on this machine's network (the target is ${ctx.opts.root}; --live-network allows it)`,
+    );
+  }
+  const iface = fallbackInterface(ctx);
+  if (iface === null) throw new DatasourceError('no network interface to reach the metadata service through (the fallback network config chose none)');
+  const { ephemeralUnlessReachable, DhcpError } = await import('../net/dhcp/ephemeral.ts');
+  const note = (m: string) => ctx.log.debug(`ephemeral DHCP: ${m}`);
+  let outcome;
+  try {
+    outcome = await ephemeralUnlessReachable(iface, probe, {
+      exec: { root: '/', dryRun: false, onCommand: (c) => ctx.commands.push({ argv: [...c.argv], ran: c.ran, ...(c.why ? { why: c.why } : {}) }) },
+      ...(dhcpClientPriority(cfg) ? { clients: dhcpClientPriority(cfg) as string[] } : {}),
+      checkTimeoutMs: 1_000,
+      onNote: note,
+    });
+  } catch (e) {
+    if (e instanceof DhcpError) throw new DatasourceError(e.message);
+    throw e;
+  }
+  if (outcome.kind === 'reachable') {
+    ctx.log.info(`${outcome.url} answers already; no ephemeral DHCP`);
+    return fn({ iface: null, lease: null });
+  }
+  const net = outcome.network;
+  ctx.log.info(`ephemeral DHCP on ${iface}: ${net.lease.address}/${net.lease.prefix} from ${net.lease.serverIdentifier ?? 'an unnamed server'} (${net.changes.join(', ')})`);
+  try {
+    return await fn({ iface, lease: net.lease });
+  } finally {
+    const problems = net.teardown();
+    if (problems.length > 0) for (const p of problems) ctx.log.warn(`ephemeral DHCP on ${iface}: teardown: ${p}`);
+    else ctx.log.debug(`ephemeral DHCP on ${iface}: torn down`);
+  }
+}
