@@ -16,7 +16,12 @@ export interface ApplyOptions {
   replaceCategory?: boolean;
 }
 
-/** Returns the paths whose content changed (new or different). Throws when the files cannot be written (nothing is replaced then). */
+/**
+ * Returns the paths whose content changed: new or different files, and the
+ * files of an earlier set removed now (a removal is a change the network
+ * service must hear of too). Throws when the files cannot be written
+ * (nothing is replaced then).
+ */
 export function applyFiles(ctx: StageContext, files: readonly FileWrite[], opts: ApplyOptions): string[] {
   const { manifest, problem } = readManifest(ctx.fs);
   if (problem) ctx.log.warn(`${problem}; starting a new manifest`);
@@ -28,7 +33,10 @@ export function applyFiles(ctx: StageContext, files: readonly FileWrite[], opts:
   if (opts.replaceCategory) {
     for (const [path, entry] of Object.entries(manifest.files)) {
       if (entry.category !== opts.category || keep.has(path)) continue;
-      if (ctx.fs.remove(path)) ctx.log.info(`removed ${path}: the new ${opts.category} config no longer has it`);
+      if (ctx.fs.remove(path)) {
+        ctx.log.info(`removed ${path}: the new ${opts.category} config no longer has it`);
+        changed.push(path);
+      }
       delete manifest.files[path];
     }
   }

@@ -24,7 +24,8 @@ import { describeDatasource, findInstance, instancify, type CurrentInstance } fr
 import { writeInjectedFiles } from './injected-files.ts';
 import { runIdentify } from './identify-step.ts';
 import { cloudIdOf, instanceData, redact } from './instance-data.ts';
-import { chooseNetworkConfig, renderNetworkConfig, targetDistro } from './network-config.ts';
+import { chooseNetworkConfig, fallbackChoice, renderNetworkConfig, targetDistro } from './network-config.ts';
+import { readManifest } from './manifest.ts';
 import { instanceDir, paths, RUN_DIR } from './paths.ts';
 import type { StageOutcome } from './run-stage.ts';
 import { systemFacts } from './system-facts.ts';
@@ -50,7 +51,13 @@ function writeNetwork(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigIn
     ctx.log.warn(`no network config and no fallback: ${choice.reason}`);
     return;
   }
-  const rendered = renderNetworkConfig(ctx, cfg, choice.input);
+  let rendered = renderNetworkConfig(ctx, cfg, choice.input);
+  if (!rendered && choice.origin !== 'fallback' && !hasNetworkFiles(ctx)) {
+    // Nothing earlier to keep: an instance without any network cannot even be debugged. DHCP where there is a link.
+    ctx.log.error(`${choice.input.source} cannot be used and no earlier network config is in place; the fallback network config is written instead`);
+    const fb = fallbackChoice(ctx);
+    if (fb.kind === 'config') rendered = renderNetworkConfig(ctx, cfg, fb.input);
+  }
   if (!rendered) return;
   const dns = decideDns({
     renderer: rendered.renderer,
@@ -75,6 +82,11 @@ function writeNetwork(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigIn
     ctx.fs.writeFiles([{ path: target, content: `${JSON.stringify(rendered.json, null, 1)}\n`, mode: 0o600 }]);
     ctx.fs.symlink(target, paths.runNetworkConfig);
   }
+}
+
+/** Whether stratus wrote network files earlier (the manifest lists them). */
+function hasNetworkFiles(ctx: StageContext): boolean {
+  return Object.values(readManifest(ctx.fs).manifest.files).some((e) => e.category === 'network');
 }
 
 function activationContext(ctx: StageContext): ActivationContext {

@@ -76,8 +76,12 @@ export function chooseNetworkConfig(ctx: StageContext, cfg: Mapping, dsConfig: N
     if (isDisabledText(c)) return { kind: 'disabled', source: c.source };
     return { kind: 'config', input: c, origin };
   }
-  const nics = interfaces(ctx);
-  const fb = fallbackNetworkConfig(nics, { cmdline: ctx.cmdline });
+  return fallbackChoice(ctx);
+}
+
+/** DHCP on the NICs with a link (net/convert/fallback.ts). */
+export function fallbackChoice(ctx: StageContext): NetworkChoice {
+  const fb = fallbackNetworkConfig(interfaces(ctx), { cmdline: ctx.cmdline });
   for (const r of fb.reasons) ctx.log.debug(`fallback network config: ${r}`);
   if (fb.config === null) return { kind: 'none', reason: fb.reasons.join('; ') || 'no network interface qualifies' };
   ctx.log.info(`fallback network config: DHCP on ${fb.chosen.join(', ')}`);
@@ -104,7 +108,10 @@ function waitForNamedNics(ctx: StageContext, text: string): void {
   if (missing.length === 0) return;
   ctx.log.info(`network_data.json names ${missing.join(', ')}, not present yet; waiting up to ${NIC_SETTLE_TIMEOUT_S} s for udev`);
   const r = runCommand(['udevadm', 'settle', `--timeout=${NIC_SETTLE_TIMEOUT_S}`], commandOptions(ctx, (NIC_SETTLE_TIMEOUT_S + 5) * 1000));
-  if (!r.ran) return;
+  if (!r.ran) {
+    ctx.log.info(`udevadm settle: not run (${r.why}); the NICs present now are used`);
+    return;
+  }
   if (r.code !== 0) ctx.log.warn(`udevadm settle: ${r.timedOut ? 'timed out' : `exit ${String(r.code)}`} ${r.stderr.trim()}`);
   interfacesOf.delete(ctx);
 }

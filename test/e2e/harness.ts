@@ -4,7 +4,7 @@
  * that holds the seed, the markers of a network stack and, where a test
  * needs them, block device images and a kernel command line.
  */
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Cli, CliResult } from '../cli/cli.ts';
 
@@ -80,4 +80,45 @@ export async function boot(cli: Cli, root: TargetRoot, stages = STAGES): Promise
 
 export function describeRuns(runs: readonly StageResult[]): string {
   return runs.map((r) => `--- ${r.stage}: exit ${r.status}\n${r.stderr}`).join('\n');
+}
+
+/** A NIC as fakeNics lays it out in a target root's sysfs. */
+export interface FakeNic {
+  name: string;
+  /** Lower-case MAC. */
+  mac: string;
+  ifindex: number;
+  /** 1 (default): the link has carrier. */
+  carrier?: 0 | 1;
+}
+
+/**
+ * Hand-made NICs under <root>/sys as the kernel lays them out (what
+ * src/net/sysfs.ts reads): a virtio device directory per NIC with its
+ * attributes and `device` link, and the relative /sys/class/net/<name>
+ * symlink. name_assign_type 4 (renamed by udev): the names are final.
+ */
+export function fakeNics(root: TargetRoot, nics: readonly FakeNic[]): void {
+  const classDir = join(root.dir, 'sys/class/net');
+  mkdirSync(classDir, { recursive: true });
+  for (const [i, nic] of nics.entries()) {
+    const devPath = `pci0000:00/0000:00:${(i + 3).toString(16).padStart(2, '0')}.0/virtio${i}`;
+    const dir = join(root.dir, 'sys/devices', devPath, 'net', nic.name);
+    mkdirSync(dir, { recursive: true });
+    const attrs: Record<string, string> = {
+      address: nic.mac,
+      ifindex: String(nic.ifindex),
+      carrier: String(nic.carrier ?? 1),
+      operstate: (nic.carrier ?? 1) === 1 ? 'up' : 'down',
+      dormant: '0',
+      type: '1',
+      mtu: '1500',
+      addr_assign_type: '0',
+      name_assign_type: '4',
+      uevent: `INTERFACE=${nic.name}\nIFINDEX=${nic.ifindex}`,
+    };
+    for (const [file, value] of Object.entries(attrs)) writeFileSync(join(dir, file), `${value}\n`);
+    symlinkSync('../../../virtio' + String(i), join(dir, 'device'));
+    symlinkSync(`../../devices/${devPath}/net/${nic.name}`, join(classDir, nic.name));
+  }
 }

@@ -103,7 +103,7 @@ export function changedLinks(changedFiles: readonly string[], interfaces: readon
 export interface ActivationInput {
   renderer: OutputKind;
   state: NetworkState;
-  /** Absolute target paths whose content this write changed. */
+  /** Absolute target paths whose content this write changed, or that it removed. */
   changedFiles: readonly string[];
 }
 

@@ -77,6 +77,37 @@ describe('the network config in the stages', () => {
     assert.match(t.ctx.fs.readText('/etc/resolv.conf') ?? '', /nameserver 10\.0\.0\.53/);
   });
 
+  test('a config that only drops a NIC (its file removed, the others unchanged) is still brought up: networkd reloads', async () => {
+    const twoNics = NETWORK_CONFIG + `  - type: physical
+    name: eth1
+    mac_address: "52:54:00:12:34:57"
+    subnets:
+      - type: dhcp
+`;
+    const seed = (nc: string) => ({
+      '/etc/os-release': 'ID=debian\nVERSION_ID="12"\n',
+      '/etc/cloud/cloud.cfg': 'datasource_list: [NoCloud]\nsystem_info:\n  network:\n    renderers: [networkd]\n',
+      '/var/lib/cloud/seed/nocloud/meta-data': 'instance-id: iid-drop\n',
+      '/var/lib/cloud/seed/nocloud/user-data': '',
+      '/var/lib/cloud/seed/nocloud/network-config': nc,
+    });
+    const t = target({ stage: 'init', tools: ['networkd'], files: seed(twoNics), links: ['eth0', 'eth1'] });
+    await initStage(t.ctx, false);
+    assert.equal(t.ctx.fs.kind('/etc/systemd/network/10-cloud-init-eth1.network'), 'file');
+    // A new boot whose datasource, found only in the network stage, has a config without eth1.
+    t.ctx.fs.writeFiles([
+      { path: '/var/lib/cloud/seed/nocloud/network-config', content: NETWORK_CONFIG, mode: 0o644 },
+      { path: '/var/lib/cloud/seed/nocloud/meta-data', content: 'instance-id: iid-drop-2\n', mode: 0o644 },
+    ]);
+    t.ctx.fs.remove('/run/cloud-init');
+    t.ctx.fs.remove('/var/lib/cloud/instance');
+    const ctx = makeStageContext('init', new DiskRoot(t.root), t.ctx.opts);
+    await initStage(ctx, false);
+    assert.equal(ctx.fs.kind('/etc/systemd/network/10-cloud-init-eth1.network'), null);
+    const cmds = ctx.commands.map((c) => c.argv.join(' ')).filter((c) => ACTIVATING.test(c));
+    assert.ok(cmds.includes('networkctl reload'), cmds.join('\n'));
+  });
+
   test('network config disabled: the network stage writes nothing and runs no network command', async () => {
     const t = rhelWithNetworkManager('init');
     t.ctx.fs.writeFiles([{ path: '/etc/cloud/cloud.cfg.d/99-disable-network-config.cfg', content: 'network: {config: disabled}\n', mode: 0o644 }]);
