@@ -22,6 +22,8 @@ export interface GetOptions {
    * timeout is cut to what is left, and no attempt starts after it.
    */
   budgetMs?: number;
+  /** Abandon the request (a race another URL won): it fails at once and its socket is closed. */
+  signal?: AbortSignal;
 }
 
 export interface GetResult {
@@ -56,6 +58,7 @@ interface RequestSpec {
   headers: Record<string, string>;
   /** How many redirects may still be followed (0: none, a 3xx is returned as it is). */
   redirects: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -96,7 +99,7 @@ function request(url: string, spec: RequestSpec): Promise<GetResult> {
     // A zone means something on this machine only: the socket gets it, the Host header does not.
     if (zone && !Object.keys(headers).some((k) => k.toLowerCase() === 'host')) headers['Host'] = u.host;
     const target = zone ? { hostname: `${u.hostname.slice(1, -1)}%${zone}` } : {};
-    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: spec.method, headers, timeout: spec.timeoutMs, ...target });
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: spec.method, headers, timeout: spec.timeoutMs, ...target, ...(spec.signal ? { signal: spec.signal } : {}) });
     const timer = setTimeout(() => req.destroy(new HttpError(url, `no complete answer within ${spec.timeoutMs} ms`)), spec.timeoutMs);
     req.on('timeout', () => req.destroy(new HttpError(url, `no answer within ${spec.timeoutMs} ms`)));
     req.on('error', (e) => {
@@ -140,7 +143,7 @@ function request(url: string, spec: RequestSpec): Promise<GetResult> {
  */
 export async function httpGet(url: string, options: GetOptions = {}): Promise<GetResult> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const spec: RequestSpec = { method: 'GET', timeoutMs, maxBytes: options.maxBytes ?? 16 * 1024 * 1024, headers: options.headers ?? {}, redirects: 5 };
+  const spec: RequestSpec = { method: 'GET', timeoutMs, maxBytes: options.maxBytes ?? 16 * 1024 * 1024, headers: options.headers ?? {}, redirects: 5, ...(options.signal ? { signal: options.signal } : {}) };
   const retries = options.retries ?? 3;
   const backoff = options.backoffMs ?? 250;
   const retryOn = options.retryOn ?? ((s: number) => s >= 500);
@@ -149,6 +152,7 @@ export async function httpGet(url: string, options: GetOptions = {}): Promise<Ge
   let pause = 0;
   let outOfBudget = false;
   for (let attempt = 0; attempt <= retries; attempt++) {
+    if (options.signal?.aborted) break;
     if (attempt > 0) {
       if (Date.now() + pause >= deadline) {
         outOfBudget = true;

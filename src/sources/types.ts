@@ -45,7 +45,7 @@ export interface CrawlContext {
    * NIC first (none when one of `probe` answers already) and tears it down
    * after. Throws DatasourceError when the network cannot be reached.
    */
-  withNetwork<T>(probe: readonly string[], fn: (net: NetworkAccess) => Promise<T>): Promise<T>;
+  withNetwork<T>(probe: readonly string[], fn: (net: NetworkAccess) => Promise<T>, opts?: NetworkOptions): Promise<T>;
 }
 
 export interface HttpGetOptions {
@@ -58,6 +58,17 @@ export interface HttpGetOptions {
   /** All attempts and pauses together. */
   budgetMs?: number;
   headers?: Record<string, string>;
+  /** Abandon the request (another URL won a race). */
+  signal?: AbortSignal;
+}
+
+export interface NetworkOptions {
+  /**
+   * The service is (also) on an IPv6 link-local address (fe80::a9fe:a9fe):
+   * after the lease, wait (bounded) until the NIC's own link-local address
+   * has passed duplicate address detection, so a request can leave.
+   */
+  ipv6LinkLocal?: boolean;
 }
 
 /** How the network was reached for a datasource. */

@@ -128,12 +128,12 @@ export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage)
       const { httpGet } = await import('../host/http.ts');
       return httpGet(url, { timeoutMs: 10_000, retries: 3, ...opts });
     },
-    async withNetwork(probe, fn) {
+    async withNetwork(probe, fn, opts = {}) {
       online++;
       try {
         if (stage === 'network') return await fn({ iface: null, lease: null });
         const { withEphemeralAccess } = await import('./ephemeral-access.ts');
-        return await withEphemeralAccess(ctx, cfg, probe, fn);
+        return await withEphemeralAccess(ctx, cfg, probe, fn, opts);
       } finally {
         online--;
       }

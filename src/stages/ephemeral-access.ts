@@ -9,7 +9,7 @@
  */
 import { readInterfaces } from '../net/sysfs.ts';
 import { fallbackNetworkConfig } from '../net/convert/fallback.ts';
-import { DatasourceError, type NetworkAccess } from '../sources/types.ts';
+import { DatasourceError, type NetworkAccess, type NetworkOptions } from '../sources/types.ts';
 import { isMapping, type Mapping } from '../text/reader.ts';
 import type { StageContext } from './context.ts';
 
@@ -35,7 +35,7 @@ export function fallbackInterface(ctx: StageContext): string | null {
  * Run `fn` with the network reachable: in the local stage through an
  * ephemeral lease unless one of `probe` answers already.
  */
-export async function withEphemeralAccess<T>(ctx: StageContext, cfg: Mapping, probe: readonly string[], fn: (net: NetworkAccess) => Promise<T>): Promise<T> {
+export async function withEphemeralAccess<T>(ctx: StageContext, cfg: Mapping, probe: readonly string[], fn: (net: NetworkAccess) => Promise<T>, opts: NetworkOptions = {}): Promise<T> {
   if (!mayTouchNetwork(ctx)) {
     throw new DatasourceError(
       ctx.opts.dryRun ? 'the metadata service is not reached when planning' : `the metadata service is reached from the local stage only on this machine's network (the target is ${ctx.opts.root}; --live-network allows it)`,
@@ -64,10 +64,25 @@ export async function withEphemeralAccess<T>(ctx: StageContext, cfg: Mapping, pr
   const net = outcome.network;
   ctx.log.info(`ephemeral DHCP on ${iface}: ${net.lease.address}/${net.lease.prefix} from ${net.lease.serverIdentifier ?? 'an unnamed server'} (${net.changes.join(', ')})`);
   try {
+    if (opts.ipv6LinkLocal) await waitForLinkLocal(ctx, iface);
     return await fn({ iface, lease: net.lease });
   } finally {
     const problems = net.teardown();
     if (problems.length > 0) for (const p of problems) ctx.log.warn(`ephemeral DHCP on ${iface}: teardown: ${p}`);
     else ctx.log.debug(`ephemeral DHCP on ${iface}: torn down`);
+  }
+}
+
+/** How long a lease's NIC may take to have a usable IPv6 link-local address (DAD takes about a second). */
+export const LINK_LOCAL_WAIT_MS = 3_000;
+
+/** The link is up (the lease did that); wait until its link-local address can send. IPv6 off: said, not fatal. */
+async function waitForLinkLocal(ctx: StageContext, iface: string): Promise<void> {
+  const { bringUpLinkLocal } = await import('../net/dhcp/ephemeral-ipv6.ts');
+  try {
+    const ll = await bringUpLinkLocal(iface, { exec: { root: '/', dryRun: false }, timeoutMs: LINK_LOCAL_WAIT_MS });
+    ctx.log.debug(`${iface}: IPv6 link-local ${ll.address} usable`);
+  } catch (e) {
+    ctx.log.info(`${iface}: no IPv6 link-local address (${(e as Error).message}); IPv4 only`);
   }
 }

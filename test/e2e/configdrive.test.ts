@@ -128,7 +128,7 @@ describe('ConfigDrive: an ISO9660 config-2 drive with only openstack/2012-08-10 
       assert.equal(data['subplatform'], 'config-disk (/dev/vdb)');
       assert.match(root.read('/root/.ssh/authorized_keys'), new RegExp(KEY.replace(/[+/]/g, '\\$&')));
       assert.match(root.read(`/var/lib/cloud/instances/${UUID}/user-data.txt`), /bootcmd/);
-      assert.match(log(root), /found datasource DataSourceConfigDrive \[seed=\/dev\/vdb\]/);
+      assert.match(log(root), /found datasource DataSourceConfigDrive \[net,ver=2\]\[source=\/dev\/vdb\]/);
     });
   }
 });

@@ -45,11 +45,19 @@ const SERVICE: OpenStackService = {
   ec2: { 'instance-id': 'i-0000abcd', 'local-ipv4': '10.20.0.50', placement: { 'availability-zone': 'nova' }, 'public-keys': { '0': { 'openssh-key': 'ssh-ed25519 AAAA test' } } },
 };
 
-function spec(routes: HttpRoute[], opts: { dhcp?: boolean } = {}): CloudSpec {
+function spec(routes: HttpRoute[], opts: { dhcp?: boolean; ipv6Only?: boolean } = {}): CloudSpec {
   return {
-    nics: [{ name: 'eth0', mac: MAC, cloudAddress: '10.20.0.1/24', ...(opts.dhcp === false ? {} : { dhcp: { range: ['10.20.0.100', '10.20.0.150'] as [string, string] } }) }],
-    addresses: ['169.254.169.254'],
-    http: { listen: ['169.254.169.254'], routes },
+    nics: [
+      {
+        name: 'eth0',
+        mac: MAC,
+        cloudAddress: '10.20.0.1/24',
+        ...(opts.dhcp === false ? {} : { dhcp: { range: ['10.20.0.100', '10.20.0.150'] as [string, string] } }),
+        ...(opts.ipv6Only ? { ipv6: { linkLocal: ['fe80::a9fe:a9fe'] } } : {}),
+      },
+    ],
+    ...(opts.ipv6Only ? {} : { addresses: ['169.254.169.254'] }),
+    http: { listen: [opts.ipv6Only ? 'fe80::a9fe:a9fe%ceth0' : '169.254.169.254'], routes },
   };
 }
 
@@ -173,6 +181,37 @@ describe('OpenStack metadata service', { skip }, () => {
       const seen = (await cloud.requests()).map((r) => r.path);
       assert.equal(seen.filter((x) => x === '/openstack/2018-08-27/user_data').length, 1, seen.join(' '));
       assert.match(log(root), /datasource OpenStack failed: http:\/\/169\.254\.169\.254\/openstack\/2018-08-27\/user_data: HTTP 403/);
+      assert.equal(root.exists('/var/lib/cloud/data/instance-id'), false);
+    } finally {
+      await cloud.close();
+    }
+  });
+
+  test('only on IPv6 link-local (fe80::a9fe:a9fe on the NIC): reached after the lease, as OpenStack serves it', async () => {
+    const cloud = await startCloud(spec(openStackRoutes(SERVICE), { ipv6Only: true }));
+    try {
+      const root = openStackRoot();
+      const local = await stage(cloud, root, ['init', '--local']);
+      assert.equal(local.code, 0, `${local.stderr}\n${log(root)}`);
+      assert.ok(root.exists('/var/lib/cloud/data/instance-id'), log(root));
+      assert.equal(root.read('/var/lib/cloud/data/instance-id'), `${UUID}\n`);
+      const v1 = root.json('/run/cloud-init/instance-data.json')['v1'] as Record<string, unknown>;
+      assert.equal(v1['subplatform'], 'metadata (http://[fe80::a9fe:a9fe%25eth0])');
+      const seen = await cloud.requests();
+      assert.ok(seen.length > 0 && seen.every((r) => r.local.startsWith('fe80::a9fe:a9fe')), JSON.stringify(seen.slice(0, 3)));
+    } finally {
+      await cloud.close();
+    }
+  });
+
+  test('an oversized answer (user_data of 17 MiB) is refused, naming the URL; nothing of it is kept', async () => {
+    const routes = openStackRoutes(SERVICE).map((r): HttpRoute => (r.path === '/openstack/2018-08-27/user_data' ? { ...r, body: 'x'.repeat(1024), repeat: 17 * 1024 } : r));
+    const cloud = await startCloud(spec(routes));
+    try {
+      const root = openStackRoot();
+      const local = await stage(cloud, root, ['init', '--local']);
+      assert.equal(local.code, 0, local.stderr);
+      assert.match(log(root), /datasource OpenStack failed: http:\/\/169\.254\.169\.254\/openstack\/2018-08-27\/user_data: the answer is larger than 16777216 bytes/);
       assert.equal(root.exists('/var/lib/cloud/data/instance-id'), false);
     } finally {
       await cloud.close();

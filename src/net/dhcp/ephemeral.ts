@@ -209,11 +209,13 @@ async function runClient(driver: DhcpClientDriver, invocation: readonly string[]
  */
 export async function firstReachable(urls: readonly string[], timeoutMs = 5_000): Promise<string | undefined> {
   if (urls.length === 0) return undefined;
-  return new Promise((resolve) => {
+  // Whatever decides the race abandons the other requests: none is left open.
+  const race = new AbortController();
+  return new Promise<string | undefined>((resolve) => {
     let pending = urls.length;
     const timer = setTimeout(() => resolve(undefined), timeoutMs);
     for (const url of urls) {
-      httpGet(url, { timeoutMs, retries: 0 }).then(
+      httpGet(url, { timeoutMs, retries: 0, signal: race.signal }).then(
         () => {
           clearTimeout(timer);
           resolve(url);
@@ -230,7 +232,7 @@ export async function firstReachable(urls: readonly string[], timeoutMs = 5_000)
         },
       );
     }
-  });
+  }).finally(() => race.abort());
 }
 
 export type EphemeralOutcome = { kind: 'reachable'; url: string } | { kind: 'leased'; network: EphemeralNetwork };

@@ -49,13 +49,17 @@ export function metadataUrls(ds: Mapping, iface: string | null): string[] {
 
 /** The first base URL whose /openstack answers 200 with a version list, all asked at once. */
 async function firstAnswering(ctx: CrawlContext, bases: readonly string[], timeoutMs: number): Promise<string | null> {
+  // The losers are abandoned: a request to an address nobody holds would otherwise hang on until its timeout.
+  const race = new AbortController();
   const tries = bases.map(async (base) => {
-    const r = await ctx.httpGet(`${base}/openstack`, { timeoutMs, retries: 0 });
+    const r = await ctx.httpGet(`${base}/openstack`, { timeoutMs, retries: 0, signal: race.signal });
     if (r.status !== 200 || r.body.toString('utf8').trim() === '') throw new Error(`${base}/openstack: HTTP ${r.status}`);
     return base;
   });
   try {
-    return await Promise.any(tries);
+    const winner = await Promise.any(tries);
+    race.abort();
+    return winner;
   } catch (e) {
     const reasons = e instanceof AggregateError ? e.errors.map((x: unknown) => (x as Error).message) : [(e as Error).message];
     ctx.log.debug(`OpenStack metadata service not reached: ${reasons.join('; ')}`);
@@ -70,6 +74,7 @@ async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
   const maxWaitMs = positive(ds['max_wait'], DEFAULT_MAX_WAIT_S) * 1000;
   // Before any lease: is a service reachable already (the OS network is up)?
   const probe = metadataUrls(ds, null).map((u) => `${u}/openstack`);
+  const linkLocal = metadataUrls(ds, 'x').some((u) => u.includes(`[${LINK_LOCAL}%`));
   return ctx.withNetwork(probe, async (net) => {
     const bases = metadataUrls(ds, net.iface);
     const base = await firstAnswering(ctx, bases, timeoutMs);
@@ -95,7 +100,7 @@ async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
     }
     ctx.log.debug(`OpenStack metadata ${tree.version} from ${base} in ${(nowMs() - started).toFixed(0)} ms`);
     return treeToCrawled(tree, { dsname: 'OpenStack', subplatform: `metadata (${base})`, dsmode: mode });
-  });
+  }, { ipv6LinkLocal: linkLocal });
 }
 
 export const openStack: Source = { dsname: 'OpenStack', stages: ['local', 'network'], crawl, checkInstanceId: checkNovaInstanceId };

@@ -265,7 +265,7 @@ function startHttp(): Promise<void> {
                 res.writeHead(route.failFirst.status, { 'content-type': 'text/plain' }).end('injected failure\n');
                 return;
               }
-              res.writeHead(route.status ?? 200, route.headers ?? {}).end(route.body ?? '');
+              res.writeHead(route.status ?? 200, route.headers ?? {}).end((route.body ?? '').repeat(route.repeat ?? 1));
             };
             req.resume();
             req.on('end', () => (route?.delayMs ? setTimeout(answer, route.delayMs) : answer()));

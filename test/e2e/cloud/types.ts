@@ -73,6 +73,8 @@ export interface HttpRoute {
   headers?: Record<string, string>;
   /** Answer after this many milliseconds (fault injection: a slow service). */
   delayMs?: number;
+  /** The body is sent this many times over (an oversized answer without a huge spec). */
+  repeat?: number;
   /** Fault injection: the first `count` requests for this route get `status` instead (a flapping service). */
   failFirst?: { count: number; status: number };
 }
