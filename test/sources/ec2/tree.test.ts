@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { crawlMetadataTree, listingEntries } from '../../src/sources/ec2/tree.ts';
-import { DatasourceError, type HttpResponse } from '../../src/sources/types.ts';
+import { crawlMetadataTree, listingEntries } from '../../../src/sources/ec2/tree.ts';
+import { DatasourceError, type HttpResponse } from '../../../src/sources/types.ts';
 
 type Tree = { [k: string]: string | Tree };
 

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Log } from '../../src/host/log.ts';
-import { readOpenStackTree, safeTargetPath, safeTreePath, vendorDataOf, type TreeReader } from '../../src/sources/openstack/tree.ts';
-import { KNOWN_VERSIONS, versionsToTry } from '../../src/sources/openstack/versions.ts';
-import { DatasourceError } from '../../src/sources/types.ts';
+import { Log } from '../../../src/host/log.ts';
+import { readOpenStackTree, safeTargetPath, safeTreePath, vendorDataOf, type TreeReader } from '../../../src/sources/openstack/tree.ts';
+import { KNOWN_VERSIONS, versionsToTry } from '../../../src/sources/openstack/versions.ts';
+import { DatasourceError } from '../../../src/sources/types.ts';
 
 function memoryReader(files: Record<string, string>): TreeReader & { asked: string[] } {
   const asked: string[] = [];
