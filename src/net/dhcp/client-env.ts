@@ -5,15 +5,12 @@
  * those records into a `BoundLease`. Pure: no I/O.
  */
 import { ipv4MaskToPrefix, isIPv4 } from '../ip.ts';
+import { routesFromByteText, routesFromPairs, type StaticRoute } from './leases/lease.ts';
+
+export type { StaticRoute } from './leases/lease.ts';
 
 export type DhcpClientName = 'dhcpcd' | 'dhclient' | 'udhcpc';
 
-/** A route the server gave (RFC 3442 option 121); gateway "0.0.0.0" means on-link. */
-export interface StaticRoute {
-  destination: string;
-  prefix: number;
-  gateway: string;
-}
 
 /**
  * The lease a client just obtained for ephemeral networking: always an
@@ -88,43 +85,14 @@ export function optionalSeconds(text: string | undefined): number | undefined {
   return Number(text.trim());
 }
 
-/** "192.168.1.0/24 10.0.0.1 0.0.0.0/0 10.0.0.254" (dhcpcd, udhcpc); stops at the first malformed pair. */
+/** dhcpcd's and udhcpc's "192.168.1.0/24 10.0.0.1 0.0.0.0/0 10.0.0.254"; stops at the first malformed pair. */
 export function parseRoutePairs(text: string | undefined): StaticRoute[] {
-  if (text === undefined) return [];
-  const words = text.trim().split(/\s+/).filter((w) => w !== '');
-  const out: StaticRoute[] = [];
-  for (let i = 0; i + 1 < words.length; i += 2) {
-    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(words[i] ?? '');
-    const gateway = words[i + 1] ?? '';
-    if (!m || !isIPv4(m[1] ?? '') || Number(m[2]) > 32 || !isIPv4(gateway)) break;
-    out.push({ destination: m[1] ?? '', prefix: Number(m[2]), gateway });
-  }
-  return out;
+  return text === undefined ? [] : routesFromPairs(text).routes;
 }
 
-/**
- * RFC 3442 bytes as dhclient passes them ("24 192 168 50 10 9 0 1 ...",
- * spaces, commas or dots between them): width, the significant destination
- * octets, then the 4 gateway octets. Stops at the first truncated route.
- */
+/** dhclient's RFC 3442 bytes ("24 192 168 50 10 9 0 1 ...", spaces, commas or dots); stops at the first truncated route. */
 export function parseClasslessBytes(text: string | undefined): StaticRoute[] {
-  if (text === undefined) return [];
-  const bytes = text.trim().split(/[\s,.]+/).filter((w) => w !== '').map(Number);
-  if (bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 255)) return [];
-  const out: StaticRoute[] = [];
-  let i = 0;
-  while (i < bytes.length) {
-    const width = bytes[i] ?? 0;
-    if (width > 32) break;
-    const significant = Math.ceil(width / 8);
-    if (i + 1 + significant + 4 > bytes.length) break;
-    const dest = [0, 0, 0, 0];
-    for (let k = 0; k < significant; k++) dest[k] = bytes[i + 1 + k] ?? 0;
-    const gw = bytes.slice(i + 1 + significant, i + 1 + significant + 4);
-    out.push({ destination: dest.join('.'), prefix: width, gateway: gw.join('.') });
-    i += 1 + significant + 4;
-  }
-  return out;
+  return text === undefined ? [] : routesFromByteText(text).routes;
 }
 
 /** Prefix length from a dotted mask or a bare number. */

@@ -76,7 +76,7 @@ export function planLease(lease: BoundLease, state: LinkState, defaultRouteExist
   const onLink = (gw: string): string[] => (inNetwork(gw, lease.address, lease.prefix) ? [] : ['onlink']);
   if (lease.staticRoutes.length > 0) {
     for (const r of lease.staticRoutes) {
-      const dst = r.prefix === 0 ? 'default' : `${r.destination}/${r.prefix}`;
+      const dst = r.destination.endsWith('/0') ? 'default' : r.destination;
       const via = r.gateway === '0.0.0.0' ? [] : ['via', r.gateway, ...onLink(r.gateway)];
       changes.push({
         what: `route ${dst}${r.gateway === '0.0.0.0' ? '' : ` via ${r.gateway}`}`,

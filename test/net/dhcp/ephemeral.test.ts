@@ -149,9 +149,9 @@ for (const client of CLIENTS) {
       const r = await probe(cloud, 'eth1', client.name);
       assert.equal(r.ok, true, r.error);
       assert.deepEqual(r.lease?.staticRoutes, [
-        { destination: '192.168.50.0', prefix: 24, gateway: '10.8.0.1' },
-        { destination: '169.254.169.254', prefix: 32, gateway: '0.0.0.0' },
-        { destination: '0.0.0.0', prefix: 0, gateway: '10.8.0.254' },
+        { destination: '192.168.50.0/24', gateway: '10.8.0.1' },
+        { destination: '169.254.169.254/32', gateway: '0.0.0.0' },
+        { destination: '0.0.0.0/0', gateway: '10.8.0.254' },
       ]);
       assert.deepEqual(r.lease?.routers, ['10.8.0.1']);
       assert.deepEqual(r.changes, ['address 10.8.0.60/24', 'route 192.168.50.0/24 via 10.8.0.1', 'route 169.254.169.254/32', 'route default via 10.8.0.254']);
@@ -245,8 +245,8 @@ async function linkLocalSettled(c: TestCloud, iface: string): Promise<void> {
 describe('ephemeral DHCP, pure parts', () => {
   test('RFC 3442 bytes (dhclient) and dest/len pairs (dhcpcd, udhcpc) give the same routes', () => {
     const want = [
-      { destination: '192.168.50.0', prefix: 24, gateway: '10.9.0.1' },
-      { destination: '0.0.0.0', prefix: 0, gateway: '10.9.0.254' },
+      { destination: '192.168.50.0/24', gateway: '10.9.0.1' },
+      { destination: '0.0.0.0/0', gateway: '10.9.0.254' },
     ];
     assert.deepEqual(parseClasslessBytes('24 192 168 50 10 9 0 1 0 10 9 0 254'), want);
     assert.deepEqual(parseClasslessBytes('24,192,168,50,10,9,0,1,0,10,9,0,254'), want);
