@@ -14,6 +14,7 @@ const VERBS: Record<string, { summary: string; load: () => Promise<Verb> }> = {
   'cloud-id': { summary: 'print the cloud id', load: async () => (await import('./cloud-id.ts')).cloudId },
   clean: { summary: 'remove state and the config stratus wrote', load: async () => (await import('./clean.ts')).clean },
   schema: { summary: 'check a cloud-config or network config against the schema', load: async () => (await import('./schema.ts')).schema },
+  identify: { summary: 'decide from local facts whether stratus runs this boot (the generator runs it)', load: async () => (await import('./identify.ts')).identifyVerb },
   plan: { summary: 'show what a boot would write, as a diff, without changing anything', load: async () => (await import('./plan.ts')).plan },
   'net-convert': {
     summary: 'convert a network config into files for a network stack',
