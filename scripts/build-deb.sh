@@ -60,7 +60,7 @@ Architecture: all
 Maintainer: stratus maintainers <stratus@localhost>
 Installed-Size: $size
 Depends: nodejs (>= 18), iproute2
-Recommends: isc-dhcp-client | dhcpcd-base | busybox
+Recommends: isc-dhcp-client | dhcpcd-base | busybox, ca-certificates
 Provides: cloud-init
 Conflicts: cloud-init
 Replaces: cloud-init
