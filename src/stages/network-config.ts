@@ -106,12 +106,12 @@ function waitForNamedNics(ctx: StageContext, text: string): void {
     .map((l) => String(l['ethernet_mac_address']).toLowerCase())
     .filter((mac) => !have.has(mac));
   if (missing.length === 0) return;
-  ctx.log.info(`network_data.json names ${missing.join(', ')}, not present yet; waiting up to ${NIC_SETTLE_TIMEOUT_S} s for udev`);
   const r = runCommand(['udevadm', 'settle', `--timeout=${NIC_SETTLE_TIMEOUT_S}`], commandOptions(ctx, (NIC_SETTLE_TIMEOUT_S + 5) * 1000));
   if (!r.ran) {
-    ctx.log.info(`udevadm settle: not run (${r.why}); the NICs present now are used`);
+    ctx.log.info(`network_data.json names ${missing.join(', ')}, not present; udev is not asked to settle (${r.why}), the NICs present now are used`);
     return;
   }
+  ctx.log.info(`network_data.json named ${missing.join(', ')}, not present before; waited for udev (at most ${NIC_SETTLE_TIMEOUT_S} s)`);
   if (r.code !== 0) ctx.log.warn(`udevadm settle: ${r.timedOut ? 'timed out' : `exit ${String(r.code)}`} ${r.stderr.trim()}`);
   interfacesOf.delete(ctx);
 }

@@ -6,17 +6,17 @@
  * their modes, the random seed, log lines for what was refused, and that a
  * cached instance is confirmed from DMI without reading the drive again.
  *
- * The network side (network_data.json per renderer, missing NICs, v1 drives)
- * is in configdrive-network.test.ts.
+ * The network side (the DHCP fallback of a drive without network_data.json,
+ * network_data.json per renderer, missing NICs, v1 drives) is in
+ * configdrive-network.test.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { buildCli, type Cli } from '../cli/cli.ts';
-import { fatImage, genisoimage, type Tree } from '../media/images.ts';
-import { loadYaml } from '../../src/text/yaml.ts';
-import { boot, describeRuns, fakeNics, targetRoot, type FakeNic, type StageResult, type TargetRoot } from './harness.ts';
+import { buildCli, listFiles, type Cli } from '../cli/cli.ts';
+import { fatImage, genisoimage, run, type Tree } from '../media/images.ts';
+import { boot, describeRuns, fakeNics, targetRoot, type StageResult, type TargetRoot } from './harness.ts';
 
 let cli: Cli;
 before(() => {
@@ -44,10 +44,34 @@ function seedDrive(root: TargetRoot, tree: Tree): void {
   for (const [path, content] of Object.entries(tree)) root.write(`${SEED_DIR}/${path}`, content, 0o600);
 }
 
-/** A disk image as <root>/dev/<name>, with its /sys/class/block entry. */
+/** A disk image as <root>/dev/<name>, with its /sys/class/block entry (copied, not read into memory: images can be 110 MB). */
 function attach(root: TargetRoot, image: string, name = 'vdb'): void {
   mkdirSync(join(root.dir, 'sys/class/block', name), { recursive: true });
-  root.write(`/dev/${name}`, readFileSync(image));
+  mkdirSync(join(root.dir, 'dev'), { recursive: true });
+  copyFileSync(image, join(root.dir, 'dev', name));
+}
+
+const MIB = 1024 * 1024;
+
+/** A sparse file of `bytes` bytes (instant, takes no disk space). */
+function sparseFile(path: string, bytes: number): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, '');
+  truncateSync(path, bytes);
+}
+
+/** Regular files under the root (relative to it; symlinks not followed: sysfs links loop) larger than `bytes`. */
+function filesLargerThan(root: TargetRoot, bytes: number): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(root.dir, rel), { withFileTypes: true })) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && statSync(join(root.dir, p)).size > bytes) out.push(p);
+    }
+  };
+  walk('');
+  return out.sort();
 }
 
 async function bootOk(root: TargetRoot): Promise<StageResult[]> {
@@ -83,55 +107,6 @@ function filesContaining(dir: string, needle: string): string[] {
   walk(dir);
   return out;
 }
-
-type Ethernets = Record<string, { match?: { macaddress?: string }; 'dhcp4-overrides'?: { 'route-metric'?: number }; dhcp4?: boolean }>;
-
-function netplanEthernets(root: TargetRoot): Ethernets {
-  const doc = loadYaml(root.read('/etc/netplan/50-cloud-init.yaml'), 'netplan').doc?.value as { network: { ethernets: Ethernets } };
-  return doc.network.ethernets;
-}
-
-describe('ConfigDrive: an ISO9660 config-2 drive with only openstack/2012-08-10 and no network_data.json', () => {
-  const tree: Tree = {
-    'openstack/2012-08-10/meta_data.json': metaData(),
-    'openstack/2012-08-10/user_data': '#cloud-config\nbootcmd: [[true]]\n',
-  };
-  // ifindex order differs from name order: the metric must follow the ifindex.
-  const NICS: FakeNic[] = [
-    { name: 'ens10', mac: '52:54:00:0a:00:10', ifindex: 2 },
-    { name: 'ens7', mac: '52:54:00:0a:00:07', ifindex: 3 },
-    { name: 'ens3', mac: '52:54:00:0a:00:03', ifindex: 4 },
-  ];
-
-  for (const count of [2, 3]) {
-    test(`${count} NICs with carrier: DHCP on every one, the lowest ifindex gets metric 100; hostname, instance id and SSH key from the drive`, async () => {
-      const image = genisoimage(cli.tempDir('iso'), tree, ['-R', '-J', '-V', 'config-2']);
-      const root = configDriveRoot();
-      attach(root, image);
-      const nics = NICS.slice(0, count);
-      fakeNics(root, nics);
-      await bootOk(root);
-
-      const eth = netplanEthernets(root);
-      assert.deepEqual(Object.keys(eth).sort(), nics.map((n) => n.name).sort());
-      nics.forEach((nic, rank) => {
-        assert.equal(eth[nic.name]?.dhcp4, true, nic.name);
-        assert.equal(eth[nic.name]?.match?.macaddress, nic.mac, nic.name);
-        assert.equal(eth[nic.name]?.['dhcp4-overrides']?.['route-metric'], 100 * (rank + 1), `${nic.name} (ifindex ${nic.ifindex})`);
-      });
-
-      assert.equal(root.read('/etc/hostname'), 'cd-host\n');
-      assert.equal(root.read('/var/lib/cloud/data/instance-id'), `${UUID}\n`);
-      const data = v1(root);
-      assert.deepEqual(data['public_ssh_keys'], [KEY]);
-      assert.equal(data['instance_id'], UUID);
-      assert.equal(data['subplatform'], 'config-disk (/dev/vdb)');
-      assert.match(root.read('/root/.ssh/authorized_keys'), new RegExp(KEY.replace(/[+/]/g, '\\$&')));
-      assert.match(root.read(`/var/lib/cloud/instances/${UUID}/user-data.txt`), /bootcmd/);
-      assert.match(log(root), /found datasource DataSourceConfigDrive \[net,ver=2\]\[source=\/dev\/vdb\]/);
-    });
-  }
-});
 
 describe('ConfigDrive: injected files (meta_data.json files)', () => {
   test('written 0600 on the first boot; ".." in path or content_path refused with an ERROR; not rewritten on the next boot of the same instance', async () => {
@@ -254,8 +229,70 @@ describe('ConfigDrive: hostile and broken drives', () => {
     attach(root, image);
     const runs = await boot(cli, root);
     assert.equal(runs[0]?.status, 0, describeRuns(runs));
-    assert.match(log(root), /\[ERROR\]: config drive \/dev\/vdb cannot be used: \/dev\/vdb: openstack\/2012-08-10\/user_data is 17825792 bytes, more than the 16777216/);
+    assert.match(log(root), /\[ERROR\]: config drive \/dev\/vdb cannot be used: \/dev\/vdb: vfat: \/openstack\/2012-08-10\/user_data: file of 17825792 bytes exceeds the 16777216-byte limit/);
     assert.ok(!root.exists(`/var/lib/cloud/instances/${UUID}`), 'the drive was used');
+  });
+
+  // 100 MB: the drive is refused before anything is read from it; the boot goes on without a datasource and writes
+  // only the fallback network config under /etc (the NIC keeps the machine reachable), nothing else anywhere.
+  const BIG_NIC = { name: 'ens3', mac: '52:54:00:64:00:03', ifindex: 2 };
+  const HUNDRED_MB = 100 * MIB;
+
+  async function bootRefused(root: TargetRoot, message: RegExp, drive: string): Promise<void> {
+    const etcBefore = listFiles(join(root.dir, 'etc'));
+    const started = Date.now();
+    const runs = await boot(cli, root);
+    const took = Date.now() - started;
+    // As without any drive: the local stage goes on (exit 0), the later ones report "no datasource" (exit 1), every stage runs.
+    assert.deepEqual(runs.map((r) => r.status), [0, 1, 1, 1], describeRuns(runs));
+    assert.match(runs[3]?.stderr ?? '', /running 'modules-final'/);
+    assert.ok(took < 10_000, `the boot took ${took} ms`);
+    const text = log(root);
+    const error = text.split('\n').find((l) => l.includes('[ERROR]') && message.test(l));
+    assert.ok(error, text);
+    assert.doesNotMatch(text, /found datasource/);
+    // No instance from the drive.
+    assert.ok(!root.exists(`/var/lib/cloud/instances/${UUID}`));
+    assert.ok(!root.exists('/var/lib/cloud/instance'));
+    assert.ok(!root.exists('/var/lib/cloud/data/instance-id'));
+    assert.ok(!root.exists('/etc/hostname'));
+    assert.ok(!root.exists('/root/.ssh/authorized_keys'));
+    // Under /etc only the fallback network config is new; the 100 MB exist only where the test put them.
+    const etcNew = listFiles(join(root.dir, 'etc')).filter((f) => !etcBefore.includes(f));
+    assert.deepEqual(etcNew, ['netplan/50-cloud-init.yaml']);
+    assert.match(root.read('/etc/netplan/50-cloud-init.yaml'), /ens3:[\s\S]*dhcp4: true/);
+    assert.deepEqual(filesLargerThan(root, 16 * MIB), [drive]);
+  }
+
+  test('a 100 MB user_data on a seed directory (openstack/latest, sparse): refused with a message naming the file and the limit, no instance, the boot completes', async () => {
+    const root = configDriveRoot();
+    fakeNics(root, [BIG_NIC]);
+    seedDrive(root, { 'openstack/latest/meta_data.json': metaData() });
+    sparseFile(join(root.dir, SEED_DIR, 'openstack/latest/user_data'), HUNDRED_MB);
+    await bootRefused(
+      root,
+      /config drive \/var\/lib\/cloud\/seed\/config_drive cannot be used: \/var\/lib\/cloud\/seed\/config_drive: openstack\/latest\/user_data is 104857600 bytes, more than the 16777216 a config drive file may have/,
+      `${SEED_DIR.slice(1)}/openstack/latest/user_data`,
+    );
+  });
+
+  test('a 100 MB user_data on a 110 MB FAT image labelled CONFIG-2: refused with a message naming the device, the file and the limit, no instance, the boot completes', async () => {
+    const work = cli.tempDir('fat');
+    const image = fatImage(work, { 'openstack/latest/meta_data.json': metaData() }, 110 * 1024, ['-n', 'CONFIG-2']);
+    const big = join(work, 'user_data');
+    sparseFile(big, HUNDRED_MB);
+    run('mcopy', ['-i', image, big, '::/openstack/latest/user_data']);
+    // It is there, at full size.
+    assert.match(run('mdir', ['-i', image, '::/openstack/latest']), /user_data\s+104857600\b|USER_DATA\s+104857600\b|104\s?857\s?600/);
+    const root = configDriveRoot();
+    fakeNics(root, [BIG_NIC]);
+    attach(root, image);
+    // The FAT reader refuses it from its directory entry, before reading a byte of it.
+    await bootRefused(
+      root,
+      /config drive \/dev\/vdb cannot be used: \/dev\/vdb: vfat: \/openstack\/latest\/user_data: file of 104857600 bytes exceeds the 16777216-byte limit/,
+      'dev/vdb',
+    );
   });
 });
 

@@ -5,6 +5,7 @@
  * if the boot stops, and it works where the kernel has no iso9660 or vfat).
  */
 import type { RootFs } from '../../host/root-fs.ts';
+import { MediaError } from '../../media/block-reader.ts';
 import { DatasourceError, MAX_DATASOURCE_FILE, type FoundFilesystem } from '../types.ts';
 import type { TreeReader } from '../openstack/tree.ts';
 
@@ -38,7 +39,9 @@ export function filesystemDrive(found: FoundFilesystem): DriveReader {
     try {
       return fn();
     } catch (e) {
-      // The media readers refuse a file above their own limit, and broken structures, with a MediaError.
+      // The media readers refuse a file above the limit, and broken structures, with a MediaError that
+      // names the image by its host path: the device's target path is what a user knows.
+      if (e instanceof MediaError) throw new DatasourceError(`${found.device}: ${e.message.slice(e.image.length + 2)}`);
       throw new DatasourceError(`${found.device}: ${p}: ${(e as Error).message}`);
     }
   };
