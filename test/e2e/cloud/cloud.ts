@@ -19,9 +19,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import type { CloudSpec, ControllerRequest, ControllerResponse, HttpRequestSeen, HttpRoute, NicSpec, RunResult } from './types.ts';
+import type { CloudSpec, ControllerRequest, ControllerResponse, HttpRequestSeen, HttpRoute, ImdsSettings, ImdsTree, NicSpec, RunResult } from './types.ts';
 
-export type { CloudSpec, HttpRoute, HttpRequestSeen, NicDhcp, NicIpv6, NicSpec, RunResult } from './types.ts';
+export type { CloudSpec, HttpRoute, HttpRequestSeen, ImdsFault, ImdsSettings, ImdsSpec, ImdsTree, NicDhcp, NicIpv6, NicSpec, RunResult } from './types.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const CONTROLLER = fileURLToPath(new URL('./controller.ts', import.meta.url));
@@ -75,6 +75,14 @@ export interface TestCloud {
   stopDhcp(): Promise<void>;
   startDhcp(opts?: { replyDelaySeconds?: number }): Promise<void>;
   stopHttp(): Promise<void>;
+  /** IMDS (http.imds): put a leaf or directory at a tree path ("meta-data/network/interfaces/macs/<mac>/ipv6s"), making directories above it. */
+  imdsSet(path: string, value: string | ImdsTree): Promise<void>;
+  /** IMDS: remove a node (an error when there is none). */
+  imdsDelete(path: string): Promise<void>;
+  /** IMDS: replace all settings (state, httpTokens, latency, throttle, faults, appear …); fault counters restart, tree and tokens stay. */
+  imdsConfigure(settings: ImdsSettings): Promise<void>;
+  /** IMDS: `appear` delays count from now. */
+  imdsResetClock(): Promise<void>;
   /** dnsmasq's lease file. */
   dhcpLeases(): Promise<string>;
   /** What the controller and dnsmasq logged (for failure messages). */
@@ -162,6 +170,10 @@ export async function startCloud(spec: CloudSpec, opts: { startTimeoutMs?: numbe
     stopDhcp: async () => void (await call({ op: 'stopDhcp' })),
     startDhcp: async (o = {}) => void (await call({ op: 'startDhcp', ...o })),
     stopHttp: async () => void (await call({ op: 'stopHttp' })),
+    imdsSet: async (path, value) => void (await call({ op: 'imdsSet', path, value })),
+    imdsDelete: async (path) => void (await call({ op: 'imdsDelete', path })),
+    imdsConfigure: async (settings) => void (await call({ op: 'imdsConfigure', settings })),
+    imdsResetClock: async () => void (await call({ op: 'imdsResetClock' })),
     dhcpLeases: () => call({ op: 'dhcpLeases' }) as Promise<string>,
     log: () => log,
     close,

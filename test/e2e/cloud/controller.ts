@@ -11,9 +11,11 @@
  * lines on stdout (nothing else is written to stdout).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createInterface } from 'node:readline';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { Imds } from './imds.ts';
 import type { CloudSpec, ControllerRequest, ControllerResponse, HttpRequestSeen, HttpRoute, NicSpec, RunResult } from './types.ts';
 
 const LEASE_FILE = '/run/stratus-cloud-dnsmasq.leases';
@@ -24,6 +26,10 @@ const seen: HttpRequestSeen[] = [];
 /** How many injected failures each route has answered (failFirst). */
 const failures = new Map<HttpRoute, number>();
 const servers: Server[] = [];
+/** The EC2 metadata service, when the spec has one: answers what no route matches. */
+const imds = spec.http?.imds ? new Imds(spec.http.imds, performance.now()) : undefined;
+/** Requests the IMDS hangs on purpose: stopHttp ends them, or server.close() would wait for them forever. */
+const hung = new Set<ServerResponse>();
 let dnsmasq: { child: ChildProcess; closed: Promise<void> } | undefined;
 let dhcpStopped = false;
 let replyDelay = spec.dhcpReplyDelaySeconds;
@@ -252,23 +258,34 @@ function startHttp(): Promise<void> {
             const path = req.url ?? '/';
             const headers: Record<string, string> = {};
             for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : (v ?? '');
-            seen.push({ method: req.method ?? 'GET', path, headers, local: req.socket.localAddress ?? '' });
+            const record: HttpRequestSeen = { method: req.method ?? 'GET', path, headers, local: req.socket.localAddress ?? '' };
+            seen.push(record);
             const route = routes.find((r) => r.path === path && (r.method === undefined || r.method === req.method));
             const answer = () => {
               if (!route) {
+                record.status = 404;
                 res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
                 return;
               }
               const failed = failures.get(route) ?? 0;
               if (route.failFirst && failed < route.failFirst.count) {
                 failures.set(route, failed + 1);
+                record.status = route.failFirst.status;
                 res.writeHead(route.failFirst.status, { 'content-type': 'text/plain' }).end('injected failure\n');
                 return;
               }
+              record.status = route.status ?? 200;
               res.writeHead(route.status ?? 200, route.headers ?? {}).end((route.body ?? '').repeat(route.repeat ?? 1));
             };
             req.resume();
-            req.on('end', () => (route?.delayMs ? setTimeout(answer, route.delayMs) : answer()));
+            req.on('end', () => {
+              if (!route && imds) {
+                answerImds(imds, { method: req.method ?? 'GET', path, headers }, res, record);
+                return;
+              }
+              if (route?.delayMs) setTimeout(answer, route.delayMs);
+              else answer();
+            });
           });
           server.once('error', reject);
           server.listen(port, host, () => resolve());
@@ -276,6 +293,32 @@ function startHttp(): Promise<void> {
         }),
     ),
   ).then(() => undefined);
+}
+
+/** Turn the IMDS's answer into HTTP, with its delay, hang or cut connection. */
+function answerImds(service: Imds, req: { method: string; path: string; headers: Record<string, string> }, res: ServerResponse, record: HttpRequestSeen): void {
+  const a = service.answer(req, performance.now());
+  if (a.hang) {
+    hung.add(res);
+    res.on('close', () => hung.delete(res));
+    return;
+  }
+  setTimeout(() => {
+    const body = Buffer.from(a.body);
+    res.writeHead(a.status, { ...a.headers, 'content-length': String(body.length) });
+    if (a.cutAfterBytes === undefined) {
+      record.status = a.status;
+      res.end(body);
+      return;
+    }
+    // Destroyed only once the cut part has left, so the client does get it before the connection goes.
+    res.write(body.subarray(0, a.cutAfterBytes), () => res.destroy());
+  }, a.delayMs);
+}
+
+function needImds(): Imds {
+  if (!imds) throw new Error('this cloud has no IMDS (CloudSpec.http.imds)');
+  return imds;
 }
 
 async function handle(req: ControllerRequest): Promise<unknown> {
@@ -316,10 +359,23 @@ async function handle(req: ControllerRequest): Promise<unknown> {
         return '';
       }
     case 'stopHttp':
+      for (const res of hung) res.destroy();
       await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
       return null;
     case 'setLinkUp':
       await setLinkUp(req.name, req.up);
+      return null;
+    case 'imdsSet':
+      needImds().set(req.path, req.value);
+      return null;
+    case 'imdsDelete':
+      needImds().delete(req.path);
+      return null;
+    case 'imdsConfigure':
+      needImds().configure(req.settings);
+      return null;
+    case 'imdsResetClock':
+      needImds().resetClock(performance.now());
       return null;
   }
 }

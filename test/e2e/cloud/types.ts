@@ -85,6 +85,91 @@ export interface HttpRequestSeen {
   headers: Record<string, string>;
   /** The server address it arrived on. */
   local: string;
+  /**
+   * The status answered. Absent while no answer has gone out when the
+   * record was read (a delayed or hung request), or when the connection was
+   * cut mid-body (it says 200 in the headers it sent, though).
+   */
+  status?: number;
+}
+
+/**
+ * An EC2 instance metadata tree: strings are leaves, objects directories.
+ * A directory entry named "name=label" (public-keys' "0=my-key") is listed
+ * as "name=label" without a trailing slash, as AWS lists it, and reached as
+ * "name" ("public-keys/0/openssh-key").
+ */
+export interface ImdsTree {
+  [name: string]: string | ImdsTree;
+}
+
+/**
+ * Which requests a fault hits. Paths are request paths without the query
+ * ("/latest/api/token"); a trailing "*" makes a prefix. Counting is per
+ * fault, over the requests its path and method match, since the last
+ * imdsConfigure: `first: k` hits matches 1..k, `every: n` hits n, 2n, …;
+ * both: the every-n-th among the first k; neither: all.
+ */
+export interface ImdsFaultMatch {
+  path?: string;
+  method?: string;
+  first?: number;
+  every?: number;
+}
+
+export type ImdsFault = ImdsFaultMatch &
+  (
+    | { kind: 'status'; status: number; retryAfterSeconds?: number; body?: string }
+    /** Read the request, never answer (the connection stays open until the client gives up). */
+    | { kind: 'hang' }
+    /**
+     * Cut the real answer's body to `keep` of its bytes (a fraction, default
+     * 0.5). `close: false` (default): a short but well-formed answer
+     * (Content-Length matches what is sent); `close: true`: the headers
+     * announce the full length and the connection closes after the cut.
+     */
+    | { kind: 'truncate'; keep?: number; close?: boolean }
+    /** Answer this much later (adds to latencyMs and to other delays that hit). */
+    | { kind: 'delay'; delayMs: number }
+  );
+
+/** Everything about the IMDS except its tree: what imdsConfigure replaces as a whole. */
+export interface ImdsSettings {
+  /** AWS HttpEndpoint: 'disabled' answers every request 403. Default 'enabled'. */
+  state?: 'enabled' | 'disabled';
+  /** AWS HttpTokens: 'required' refuses a GET without a token (401). Default 'optional'. */
+  httpTokens?: 'optional' | 'required';
+  /**
+   * API versions served besides "latest" (listed at "/", reachable as
+   * "/<version>/…", all with the same tree); any other is 404. Default:
+   * IMDS_VERSIONS in imds.ts.
+   */
+  versions?: string[];
+  /** How many milliseconds one second of token TTL lasts (default 1000: real time; 10 makes a 60 s token last 0.6 s). */
+  tokenSecondMs?: number;
+  /** Added to every answer (a slow service). */
+  latencyMs?: number;
+  /** Throttling of every request, AWS style: `status` with Retry-After (a shorthand for a 'status' fault on all paths). */
+  throttle?: { every?: number; first?: number; status: 429 | 503; retryAfterSeconds?: number };
+  /** Checked in order; the first status, hang or truncate fault that hits decides, delays add up. */
+  faults?: ImdsFault[];
+  /**
+   * Propagation delay: the node at `path` ("meta-data/network/interfaces/macs/<mac>/ipv6s",
+   * relative to the version root; a leading "/latest/" is accepted) is absent
+   * from answers and listings until `afterMs` after the IMDS clock started
+   * (controller start, or the last imdsResetClock).
+   */
+  appear?: { path: string; afterMs: number }[];
+}
+
+/**
+ * An EC2 instance metadata service. `tree` is what is under "/latest/":
+ * "meta-data" (directory), "dynamic" (directory), "user-data" (leaf; 404
+ * when absent, as AWS answers for an instance without user data); see
+ * awsTree() in imds.ts for a realistic one.
+ */
+export interface ImdsSpec extends ImdsSettings {
+  tree: ImdsTree;
 }
 
 export interface CloudSpec {
@@ -98,7 +183,13 @@ export interface CloudSpec {
    * IPv4, IPv6 ("fd00:ec2::254"), or IPv6 link-local with the cloud-side
    * NIC as scope ("fe80::a9fe:a9fe%ceth0").
    */
-  http?: { listen: string[]; port?: number; routes: HttpRoute[] };
+  http?: {
+    listen: string[];
+    port?: number;
+    routes?: HttpRoute[];
+    /** An EC2 IMDS (imds.ts) for every request no route matches (routes take precedence: a test can override one path). */
+    imds?: ImdsSpec;
+  };
   /** Seconds dnsmasq waits before each DHCP reply (fault injection). */
   dhcpReplyDelaySeconds?: number;
 }
@@ -122,6 +213,10 @@ export type ControllerRequest =
   | { op: 'startDhcp'; replyDelaySeconds?: number }
   | { op: 'dhcpLeases' }
   | { op: 'stopHttp' }
-  | { op: 'setLinkUp'; name: string; up: boolean };
+  | { op: 'setLinkUp'; name: string; up: boolean }
+  | { op: 'imdsSet'; path: string; value: string | ImdsTree }
+  | { op: 'imdsDelete'; path: string }
+  | { op: 'imdsConfigure'; settings: ImdsSettings }
+  | { op: 'imdsResetClock' };
 
 export type ControllerResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
