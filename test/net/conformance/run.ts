@@ -1,6 +1,7 @@
 /**
  * Runs every case of ../shared/conformance through stratus's parsers and
- * renderers and applies the case's comparison rule.
+ * renderers and applies the case's comparison rule. The ec2 group (EC2
+ * metadata → v2 document, no renderer) has its own entry, runEc2Conformance.
  *
  * Fixture adaptations (documented in docs/differences.md):
  * - some fixtures use redacted MACs ("xx:xx:xx:xx:xx:00"), which stratus
@@ -10,6 +11,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { ec2MetadataToV2, type Ec2NetworkResult } from '../../../src/net/convert/ec2.ts';
 import { readNetworkInput, type InputKind } from '../../../src/net/input.ts';
 import {
   renderEni,
@@ -20,7 +23,8 @@ import {
   type RenderResult,
 } from '../../../src/net/render/index.ts';
 import type { NetworkState } from '../../../src/net/state.ts';
-import { formatDiagnostic } from '../../../src/text/diagnostics.ts';
+import { formatDiagnostic, type Diagnostic } from '../../../src/text/diagnostics.ts';
+import { Reader } from '../../../src/text/reader.ts';
 import { loadYaml } from '../../../src/text/yaml.ts';
 import * as cmp from './compare.ts';
 
@@ -224,9 +228,119 @@ export function tally(results: CaseResult[]): Tally[] {
   });
 }
 
-// Direct run: print failures for one renderer, e.g.
+// ---------------------------------------------------------------- ec2 group
+
+/**
+ * The ec2 cases (EC2 metadata → v2) are not rendered: the converter's v2
+ * document is compared deep-equal with the expected one (key order ignored,
+ * list order significant), after the converted document has also been read
+ * back by the v2 parser without errors.
+ */
+export interface Ec2CaseResult {
+  caseName: string;
+  ok: boolean;
+  detail?: string;
+  /** Set when the case was compared with stratus's documented value instead of cloud-init's. */
+  difference?: string;
+  result?: Ec2NetworkResult;
+  diagnostics?: Diagnostic[];
+}
+
+type Json = Record<string, unknown>;
+const ethernet = (doc: Json, name: string): Json => (doc['ethernets'] as Record<string, Json>)[name]!;
+const v4Default = (e: Json): Json => (e['routes'] as Json[]).find((x) => x['to'] === '0.0.0.0/0')!;
+const withPriorities = (e: Json): void => {
+  for (const rule of e['routing-policy'] as Json[]) rule['priority'] = rule['table'];
+};
+
+/**
+ * Where stratus deliberately differs from a fixture (docs/differences.md,
+ * "EC2 metadata network config"): each entry turns cloud-init's expected
+ * document into stratus's, which the case is then compared with.
+ */
+export const EC2_DIFFERENCES: Record<string, { note: string; patch: (expected: Json) => void }> = {
+  'test_ec2.TestConvertEc2MetadataNetworkConfig.test_convert_ec2_metadata_network_config_multi_nics_ipv4': {
+    note: 'eth10 table 101: default route via the VPC router 172.31.32.1 computed from 172.31.32.0/20 (the fixture has 172.31.1.0 from a mocked DHCP run); rules carry priority 101',
+    patch: (doc) => {
+      const e = ethernet(doc, 'eth10');
+      v4Default(e)['via'] = '172.31.32.1';
+      withPriorities(e);
+    },
+  },
+  'test_ec2.TestConvertEc2MetadataNetworkConfig.test_convert_ec2_metadata_network_config_multi_nics_ipv4_ipv6_multi_ip': {
+    note: 'eth10: default route via 172.31.32.1 (not the mocked 172.31.1.0); rules carry priority 101; the secondary IPv6 address gets its subnet\'s /64 instead of /128',
+    patch: (doc) => {
+      const e = ethernet(doc, 'eth10');
+      v4Default(e)['via'] = '172.31.32.1';
+      withPriorities(e);
+      e['addresses'] = ['2600:1f16:292:100:f153:12a3:c37c:11f9/64'];
+    },
+  },
+  'test_ec2.TestConvertEc2MetadataNetworkConfig.test_convert_ec2_metadata_network_config_multi_nics_ipv6_only': {
+    note: 'eth1 rules carry priority 101',
+    patch: (doc) => withPriorities(ethernet(doc, 'eth1')),
+  },
+};
+
+interface Ec2CaseOptions {
+  distro_network_renderer_is_netplan: boolean;
+  full_network_config: boolean;
+  fallback_nic: string | null;
+}
+
+export function runEc2Conformance(filter?: (caseName: string) => boolean): Ec2CaseResult[] {
+  const index = JSON.parse(readFileSync(join(CONFORMANCE_DIR, 'INDEX.json'), 'utf8')) as { cases: IndexCase[] };
+  const results: Ec2CaseResult[] = [];
+  for (const c of index.cases) {
+    if (c.group !== 'ec2' || (filter && !filter(c.name))) continue;
+    const dir = join(CONFORMANCE_DIR, 'ec2', c.name);
+    const options = JSON.parse(readFileSync(join(dir, 'options.json'), 'utf8')) as Ec2CaseOptions;
+    // metadata.json is the `network` subtree; the converter reads the whole meta-data tree.
+    const text = `{"network": ${readFileSync(join(dir, 'metadata.json'), 'utf8')}}`;
+    const loaded = loadYaml(text, 'metadata.json');
+    if (!loaded.doc) {
+      results.push({ caseName: c.name, ok: false, detail: loaded.diagnostics.map(formatDiagnostic).join('; ') });
+      continue;
+    }
+    const r = new Reader(loaded.doc);
+    // cloud-init passes a mock object as fallback_nic where it is unused (full config).
+    const fallback = typeof options.fallback_nic === 'string' && !options.fallback_nic.startsWith('<') ? options.fallback_nic : undefined;
+    const macs = macTable(dir);
+    const result = ec2MetadataToV2(r, loaded.doc.value, {
+      knownMacs: macs,
+      fullNetworkConfig: options.full_network_config,
+      fallbackNic: fallback,
+      // cloud-init writes policy routing only for netplan.
+      policyRouting: options.distro_network_renderer_is_netplan,
+    });
+    const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Json;
+    const difference = EC2_DIFFERENCES[c.name];
+    difference?.patch(expected);
+    const base = { caseName: c.name, difference: difference?.note, result, diagnostics: r.diagnostics };
+    if (r.failed || !result.config) {
+      results.push({ ...base, ok: false, detail: `conversion failed: ${r.diagnostics.map(formatDiagnostic).join('; ') || 'no config'}` });
+      continue;
+    }
+    const actual = JSON.parse(JSON.stringify(result.config)) as Json;
+    if (!isDeepStrictEqual(actual, expected)) {
+      results.push({ ...base, ok: false, detail: `expected ${JSON.stringify(expected)}\n     got      ${JSON.stringify(actual)}` });
+      continue;
+    }
+    const parsed = readNetworkInput(JSON.stringify(actual), 'ec2 (converted)', 'yaml', { macToName: macs });
+    const problems = parsed.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+    results.push({ ...base, ok: parsed.kind === 'state', detail: parsed.kind === 'state' ? undefined : `v2 parser rejects the output: ${problems.join('; ')}` });
+  }
+  return results;
+}
+
+// Direct run: print failures for one renderer (or "ec2"), e.g.
 //   node --import tsx test/net/conformance/run.ts networkd
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv[2] === 'ec2') {
+  const results = runEc2Conformance();
+  for (const r of results) if (!r.ok) console.log(`FAIL ec2 ${r.caseName}\n     ${r.detail}`);
+  const adjusted = results.filter((r) => r.difference !== undefined).length;
+  console.log(`ec2                  ${results.filter((r) => r.ok).length}/${results.length} (${adjusted} compared with a documented difference)`);
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const only = process.argv[2] as Label | undefined;
   const results = runConformance((_c, label) => only === undefined || label === only);
   for (const r of results) if (!r.ok) console.log(`FAIL ${r.label} ${r.caseName} [upstream ${r.upstream}]\n     ${r.detail}`);
