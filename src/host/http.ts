@@ -51,7 +51,7 @@ export class HttpError extends Error {
 }
 
 interface RequestSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'PUT' | 'POST';
   body?: Buffer;
   timeoutMs: number;
   maxBytes: number;
@@ -142,8 +142,17 @@ function request(url: string, spec: RequestSpec): Promise<GetResult> {
  * are returned. Within `budgetMs` when given.
  */
 export async function httpGet(url: string, options: GetOptions = {}): Promise<GetResult> {
+  return httpFetch('GET', url, options);
+}
+
+/** PUT with an empty body (IMDSv2's token request), with httpGet's retries and budget. */
+export async function httpPut(url: string, options: GetOptions = {}): Promise<GetResult> {
+  return httpFetch('PUT', url, options);
+}
+
+async function httpFetch(method: 'GET' | 'PUT', url: string, options: GetOptions): Promise<GetResult> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const spec: RequestSpec = { method: 'GET', timeoutMs, maxBytes: options.maxBytes ?? 16 * 1024 * 1024, headers: options.headers ?? {}, redirects: 5, ...(options.signal ? { signal: options.signal } : {}) };
+  const spec: RequestSpec = { method, ...(method === 'PUT' ? { body: Buffer.alloc(0) } : {}), timeoutMs, maxBytes: options.maxBytes ?? 16 * 1024 * 1024, headers: options.headers ?? {}, redirects: 5, ...(options.signal ? { signal: options.signal } : {}) };
   const retries = options.retries ?? 3;
   const backoff = options.backoffMs ?? 250;
   const retryOn = options.retryOn ?? ((s: number) => s >= 500);

@@ -1,16 +1,19 @@
 /**
  * Network config input of any supported kind → NetworkState: netplan-style
- * YAML (v1 or v2), OpenStack network_data.json, or Debian ENI text.
+ * YAML (v1 or v2), OpenStack network_data.json, Debian ENI text, or EC2's
+ * metadata (`{mac, network, full?, fallbackInterface?}` as JSON, what the
+ * Ec2 datasource hands on).
  */
 import { hasErrors, type Diagnostic, type PathSegment } from '../text/diagnostics.ts';
-import { Reader } from '../text/reader.ts';
+import { isMapping, Reader } from '../text/reader.ts';
 import { loadYaml } from '../text/yaml.ts';
+import { ec2MetadataToV2 } from './convert/ec2.ts';
 import { networkDataToV1 } from './convert/network-data.ts';
 import { eniToV1 } from './parse/eni.ts';
 import { parseNetworkConfig } from './parse/index.ts';
 import type { NetworkState } from './state.ts';
 
-export type InputKind = 'yaml' | 'network_data.json' | 'eni';
+export type InputKind = 'yaml' | 'network_data.json' | 'eni' | 'ec2';
 
 export type InputResult =
   | { kind: 'state'; state: NetworkState; diagnostics: Diagnostic[] }
@@ -45,6 +48,15 @@ export function readNetworkInput(text: string, source: string, kind: InputKind, 
       if (!v1 || r.failed) return { kind: 'invalid', diagnostics };
       // Problems found after conversion are reported against the converted config.
       doc = { source: `${source} (converted to network config v1)`, value: v1, locate: NOWHERE };
+    } else if (kind === 'ec2') {
+      const r = new Reader(loaded.doc);
+      const v = loaded.doc.value;
+      const full = isMapping(v) && v['full'] === false ? false : true;
+      const fallbackNic = isMapping(v) && typeof v['fallbackInterface'] === 'string' ? v['fallbackInterface'] : undefined;
+      const out = ec2MetadataToV2(r, v, { knownMacs: opts.macToName, fullNetworkConfig: full, ...(fallbackNic ? { fallbackNic } : {}) });
+      diagnostics.push(...r.diagnostics);
+      if (!out.config || r.failed) return { kind: 'invalid', diagnostics };
+      doc = { source: `${source} (converted to network config v2)`, value: out.config, locate: NOWHERE };
     }
   }
   const result = parseNetworkConfig(doc, { macToName: opts.macToName });

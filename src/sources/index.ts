@@ -8,6 +8,7 @@ const LOADERS: Record<string, () => Promise<Source>> = {
   NoCloud: async () => (await import('./nocloud/index.ts')).noCloud,
   ConfigDrive: async () => (await import('./configdrive/index.ts')).configDrive,
   OpenStack: async () => (await import('./openstack/index.ts')).openStack,
+  Ec2: async () => (await import('./ec2/index.ts')).ec2,
 };
 
 export const KNOWN_SOURCES: readonly string[] = Object.keys(LOADERS);

@@ -39,6 +39,8 @@ export interface CrawlContext {
   filesystemsLabelled(labels: readonly string[]): FoundFilesystem[];
   /** One HTTP GET with the agent's timeouts and retries (network stage, or inside `withNetwork`). */
   httpGet(url: string, opts?: HttpGetOptions): Promise<HttpResponse>;
+  /** One HTTP PUT with an empty body (IMDSv2's token), same rules as httpGet. */
+  httpPut(url: string, opts?: HttpGetOptions): Promise<HttpResponse>;
   /**
    * Run `fn` with the network reachable. In the network stage it runs at once;
    * in the local stage stratus takes an ephemeral DHCP lease on the fallback
@@ -78,10 +80,18 @@ export interface NetworkAccess {
   lease: BoundLease | null;
 }
 
+/**
+ * Network config formats a datasource hands on: netplan-style YAML (v1/v2),
+ * OpenStack's network_data.json, Debian ENI text, and EC2's metadata (the
+ * `network` subtree with the primary MAC, as JSON), converted at render time
+ * when the local NICs are known.
+ */
+export type NetworkInputKind = 'yaml' | 'network_data.json' | 'eni' | 'ec2';
+
 /** A network config as text, with its format and where it came from (for messages). */
 export interface NetworkConfigInput {
   source: string;
-  kind: 'yaml' | 'network_data.json' | 'eni';
+  kind: NetworkInputKind;
   text: string;
 }
 

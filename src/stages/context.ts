@@ -8,8 +8,9 @@ import { findFilesystemsByLabel, openDeviceFilesystem } from '../host/block-devi
 import type { CommandOptions } from '../host/exec.ts';
 import { Log } from '../host/log.ts';
 import type { RootFs } from '../host/root-fs.ts';
+import { MediaError } from '../media/block-reader.ts';
 import type { ReadOnlyFs } from '../media/read-only-fs.ts';
-import type { CrawlContext, CrawlStage, FoundFilesystem } from '../sources/types.ts';
+import { MAX_DATASOURCE_FILE, type CrawlContext, type CrawlStage, type FoundFilesystem } from '../sources/types.ts';
 import type { Mapping } from '../text/reader.ts';
 import { paths } from './paths.ts';
 
@@ -101,9 +102,14 @@ export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage)
     dmi: ctx.dmi,
     filesystemsLabelled(labels: readonly string[]): FoundFilesystem[] {
       const withFilesystem = <T>(device: string, fn: (m: ReadOnlyFs) => T): T => {
-        const mounted = openDeviceFilesystem(ctx.opts.root, device);
+        // The datasource limit, applied by the reader before it reads: a huge file is refused, not loaded.
+        const mounted = openDeviceFilesystem(ctx.opts.root, device, { maxFileBytes: MAX_DATASOURCE_FILE });
         try {
           return fn(mounted);
+        } catch (e) {
+          // Named by the device's target path, not the host path of the image under --root.
+          if (e instanceof MediaError) throw new MediaError(device, e.message.slice(e.image.length + 2));
+          throw e;
         } finally {
           mounted.close();
         }
@@ -127,6 +133,11 @@ export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage)
       // Loaded here: node's http and https (with TLS and crypto) cost a process that never fetches.
       const { httpGet } = await import('../host/http.ts');
       return httpGet(url, { timeoutMs: 10_000, retries: 3, ...opts });
+    },
+    async httpPut(url, opts) {
+      if (stage !== 'network' && online === 0) throw new Error(`${url}: no network in the local stage (outside withNetwork)`);
+      const { httpPut } = await import('../host/http.ts');
+      return httpPut(url, { timeoutMs: 10_000, retries: 3, ...opts });
     },
     async withNetwork(probe, fn, opts = {}) {
       online++;

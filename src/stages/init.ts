@@ -23,7 +23,7 @@ import { effectiveConfig, systemConfig } from './effective-config.ts';
 import { describeDatasource, findInstance, instancify, type CurrentInstance } from './identity.ts';
 import { writeInjectedFiles } from './injected-files.ts';
 import { runIdentify } from './identify-step.ts';
-import { cloudIdOf, instanceData, redact } from './instance-data.ts';
+import { cloudIdOf, instanceData, placementValue, redact } from './instance-data.ts';
 import { chooseNetworkConfig, fallbackChoice, renderNetworkConfig, targetDistro } from './network-config.ts';
 import { readManifest } from './manifest.ts';
 import { instanceDir, paths, RUN_DIR } from './paths.ts';
@@ -114,7 +114,7 @@ function netplanGenerate(ctx: StageContext): void {
 function publishInstanceData(ctx: StageContext, inst: CurrentInstance, system: Mapping, combined: Mapping, distro: string): void {
   const c = inst.cache.crawled;
   const doc = instanceData(c, systemFacts(ctx.fs, distro), system, combined);
-  const region = typeof c.metaData['region'] === 'string' ? c.metaData['region'] : null;
+  const region = placementValue(c.metaData, 'region');
   const cloudId = cloudIdOf(c, region);
   ctx.fs.writeFiles([
     { path: paths.instanceDataSensitive, content: `${pyJsonDumps(doc as never, 1)}\n`, mode: 0o600 },

@@ -60,7 +60,7 @@ function networkInput(v: unknown): NetworkConfigInput | null | undefined {
   if (v === null) return null;
   if (!isMapping(v) || !str(v['source']) || !str(v['text'])) return undefined;
   const kind = v['kind'];
-  if (kind !== 'yaml' && kind !== 'network_data.json' && kind !== 'eni') return undefined;
+  if (kind !== 'yaml' && kind !== 'network_data.json' && kind !== 'eni' && kind !== 'ec2') return undefined;
   return { source: v['source'], kind, text: v['text'] };
 }
 

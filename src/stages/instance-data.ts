@@ -53,6 +53,13 @@ function hostnameOf(md: Mapping): string {
   return 'localhost';
 }
 
+/** A top-level metadata string, else the same key under `placement` (EC2's tree). */
+export function placementValue(md: Mapping, ...keys: string[]): string | null {
+  const placement = isMapping(md['placement']) ? md['placement'] : {};
+  for (const where of [md, placement]) for (const k of keys) if (typeof where[k] === 'string') return where[k] as string;
+  return null;
+}
+
 export function cloudIdOf(c: Crawled, region: string | null): string {
   if (c.cloudName === 'aws' && region?.startsWith('cn-')) return 'aws-china';
   if (c.cloudName === 'aws' && region?.startsWith('us-gov-')) return 'aws-gov';
@@ -62,8 +69,8 @@ export function cloudIdOf(c: Crawled, region: string | null): string {
 /** The full document (0600). Redact with `redact()` for the world-readable copy. */
 export function instanceData(c: Crawled, facts: SystemFacts, mergedSystemCfg: Mapping, combinedCfg: Mapping): Mapping {
   const md = c.metaData;
-  const az = typeof md['availability-zone'] === 'string' ? md['availability-zone'] : typeof md['availability_zone'] === 'string' ? md['availability_zone'] : null;
-  const region = typeof md['region'] === 'string' ? md['region'] : null;
+  const az = placementValue(md, 'availability-zone', 'availability_zone');
+  const region = placementValue(md, 'region');
   const hostname = hostnameOf(md);
   const cloudId = cloudIdOf(c, region);
   const v1: Mapping = {

@@ -109,7 +109,7 @@ describe('OpenStack metadata service', { skip }, () => {
       assert.deepEqual(v1['public_ssh_keys'], ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpenStackTestKey test@cloud']);
       const ds = idata['ds'] as Record<string, Record<string, unknown>>;
       assert.equal(ds['ec2_metadata']?.['instance-id'], 'i-0000abcd');
-      assert.deepEqual(ds['ec2_metadata']?.['public-keys'], { '0': { 'openssh-key': 'ssh-ed25519 AAAA test' } });
+      assert.deepEqual(ds['ec2_metadata']?.['public-keys'], { mykey: 'ssh-ed25519 AAAA test' });
       // network_data.json rendered for the target's stack (netplan), matched by MAC.
       const netplan = root.read('/etc/netplan/50-cloud-init.yaml');
       assert.match(netplan, /macaddress: ['"]?52:54:00:12:34:56['"]?/);

@@ -7,34 +7,19 @@
 import { cmdlineValue } from '../../config/cmdline.ts';
 import { configAt, inContainer, seedDirWith } from '../../identify/checks.ts';
 import type { Detect, Facts } from '../../identify/types.ts';
+import { ec2Platform } from './platform.ts';
 
 export const detectEc2: Detect = (facts, cfg) => {
   const seed = seedDirWith(facts, 'ec2', ['meta-data', 'user-data']);
   if (seed) return { result: 'found', reason: `seed dir ${seed} has meta-data and user-data` };
   if (inContainer(facts)) return { result: 'not-found', reason: `in a ${facts.container} container, DMI data is the host's` };
-  const platform = identifyPlatform(facts);
-  if (platform) return { result: 'found', reason: `platform ${platform}` };
+  const platform = ec2Platform(facts.dmi, facts.hypervisorUuid);
+  if (platform) return { result: 'found', reason: `platform ${platform.why}` };
   const strict = strictId(facts, cfg);
   const why = `platform not identified; strict_id is ${strict.value} (${strict.from})`;
   if (strict.value === 'true') return { result: 'not-found', reason: why };
   return { result: 'maybe', reason: why, extraConfig: { datasource: { Ec2: { strict_id: strict.value } } } };
 };
-
-/** The EC2-compatible platform and the fact that shows it, or null. */
-function identifyPlatform(facts: Facts): string | null {
-  const { productSerial, chassisAssetTag, sysVendor, productName, productUuid } = facts.dmi;
-  if (productSerial?.endsWith('.brightbox.com')) return `Brightbox (DMI product_serial ${JSON.stringify(productSerial)})`;
-  if (chassisAssetTag?.endsWith('.zstack.io')) return `ZStack (DMI chassis_asset_tag ${JSON.stringify(chassisAssetTag)})`;
-  if (sysVendor === 'e24cloud') return 'E24cloud (DMI sys_vendor)';
-  if (sysVendor === 'Tilaa') return 'Tilaa (DMI sys_vendor)';
-  if (productName === '3DS Outscale VM' && sysVendor === '3DS Outscale') return 'Outscale (DMI product_name and sys_vendor)';
-  if (facts.hypervisorUuid?.startsWith('ec2')) return 'AWS (/sys/hypervisor/uuid starts with ec2)';
-  // AWS product UUIDs start with "ec2"; some firmware shows the first group
-  // little-endian, so "ec2x" appears as its last two bytes: "...2xec-".
-  if (productUuid && /^ec2/i.test(productUuid)) return 'AWS (DMI product_uuid starts with ec2)';
-  if (productUuid && /^[0-9a-f]{4}2[0-9a-f]ec(-|$)/i.test(productUuid)) return 'AWS (DMI product_uuid starts with ec2, byte-swapped)';
-  return null;
-}
 
 const DEFAULT_STRICT_ID = 'true';
 const VALID_STRICT_ID = /^(true|false|warn|warn,\d+)$/;

@@ -2,7 +2,9 @@
  * The EC2-style metadata tree (`latest/meta-data/`), crawled concurrently
  * with a bound on requests in flight: a directory lists its entries one per
  * line, a name ending in "/" is a subdirectory, and `public-keys/` lists
- * "0=name" lines whose keys live under "0/". Served by EC2 itself and, as a
+ * "0=name" lines whose key is at "0/openssh-key" (kept under "name", as
+ * cloud-init keeps it). Leaves are decoded as cloud-init does (leafValue).
+ * Served by EC2 itself and, as a
  * compatibility tree, by OpenStack and CloudStack.
  *
  * A missing leaf (404) is left out; any other failure fails the crawl: a
@@ -40,20 +42,44 @@ function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
   };
 }
 
-/** Directory listing lines → [name, isDirectory]; "0=name" under public-keys/ is the directory "0". */
-export function listingEntries(text: string, dir: string): [string, boolean][] {
-  const out: [string, boolean][] = [];
+export interface ListingEntry {
+  /** The path segment to fetch. */
+  name: string;
+  isDir: boolean;
+  /** public-keys/ lists "0=my-key": the key named my-key is at 0/openssh-key. */
+  keyName?: string;
+}
+
+/** Directory listing lines → entries. */
+export function listingEntries(text: string, dir: string): ListingEntry[] {
+  const out: ListingEntry[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line === '') continue;
     if (dir.endsWith('public-keys/') && line.includes('=')) {
-      out.push([line.slice(0, line.indexOf('=')), true]);
+      out.push({ name: line.slice(0, line.indexOf('=')), isDir: true, keyName: line.slice(line.indexOf('=') + 1) });
       continue;
     }
-    if (line.endsWith('/')) out.push([line.replace(/\/+$/, ''), true]);
-    else out.push([line, false]);
+    if (line.endsWith('/')) out.push({ name: line.replace(/\/+$/, ''), isDir: true });
+    else out.push({ name: line, isDir: false });
   }
   return out;
+}
+
+/**
+ * A leaf as cloud-init keeps it: a JSON object when the text is one, a list
+ * of lines when there are several (local-ipv4s, ipv6s), else the text.
+ */
+export function leafValue(text: string): unknown {
+  const t = text.trim();
+  if (t.startsWith('{') && t.endsWith('}')) {
+    try {
+      return JSON.parse(t) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text.includes('\n') ? text.split('\n').filter((l) => l !== '') : text;
 }
 
 export async function crawlMetadataTree(root: string, opts: TreeCrawlOptions): Promise<Mapping> {
@@ -75,20 +101,19 @@ export async function crawlMetadataTree(root: string, opts: TreeCrawlOptions): P
     if (listing === null) throw new DatasourceError(`${path}: HTTP 404 for a directory the tree lists`);
     const out: Mapping = {};
     const work: Promise<void>[] = [];
-    for (const [name, isDir] of listingEntries(listing.toString('utf8'), path)) {
+    for (const { name, isDir, keyName } of listingEntries(listing.toString('utf8'), path)) {
       if (skip.has(name) || name.includes('/') || name === '.' || name === '..') continue;
       if (++entries > maxEntries) throw new DatasourceError(`${root}: more than ${maxEntries} entries; the tree is not crawled further`);
       if (isDir && depth >= maxDepth) throw new DatasourceError(`${path}${name}/: deeper than ${maxDepth} levels`);
       // Keys in listing order, whatever order the answers come in.
-      out[name] = null;
-      work.push(
-        isDir
-          ? dir(`${path}${name}/`, depth + 1).then((v) => void (out[name] = v))
-          : fetch(`${path}${name}`).then((b) => {
-              if (b === null) delete out[name];
-              else out[name] = b.toString('utf8');
-            }),
-      );
+      const key = keyName ?? name;
+      out[key] = null;
+      const leaf = (p: string) =>
+        fetch(p).then((b) => {
+          if (b === null) delete out[key];
+          else out[key] = leafValue(b.toString('utf8'));
+        });
+      work.push(keyName !== undefined ? leaf(`${path}${name}/openssh-key`) : isDir ? dir(`${path}${name}/`, depth + 1).then((v) => void (out[key] = v)) : leaf(`${path}${name}`));
     }
     // Every request settles before the crawl answers: none is left running when the caller tears down the network.
     const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');

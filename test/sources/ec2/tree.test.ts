@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { crawlMetadataTree, listingEntries } from '../../../src/sources/ec2/tree.ts';
+import { crawlMetadataTree, leafValue, listingEntries } from '../../../src/sources/ec2/tree.ts';
 import { DatasourceError, type HttpResponse } from '../../../src/sources/types.ts';
 
 type Tree = { [k: string]: string | Tree };
@@ -60,9 +60,9 @@ describe('crawlMetadataTree', () => {
       'ami-id': 'ami-1',
       hostname: 'ip-10-0-0-1',
       'block-device-mapping': { ami: '/dev/xvda', root: '/dev/xvda' },
-      iam: { info: '{"Code":"Success"}' },
+      iam: { info: { Code: 'Success' } },
       network: { interfaces: { macs: { '0e:00:00:00:00:01': { 'device-number': '0', 'local-ipv4s': '10.0.0.1' } } } },
-      'public-keys': { '0': { 'openssh-key': 'ssh-ed25519 AAAA k0' }, '1': { 'openssh-key': 'ssh-ed25519 AAAA k1' } },
+      'public-keys': { key0: 'ssh-ed25519 AAAA k0', key1: 'ssh-ed25519 AAAA k1' },
     });
     assert.ok(!s.stats.requests.some((p) => p.includes('security-credentials')), s.stats.requests.join(' '));
   });
@@ -97,7 +97,14 @@ describe('crawlMetadataTree', () => {
   });
 
   test('listing lines', () => {
-    assert.deepEqual(listingEntries('a\nb/\n\n c \n', 'latest/meta-data/'), [['a', false], ['b', true], ['c', false]]);
-    assert.deepEqual(listingEntries('0=my-key\n1=other', 'latest/meta-data/public-keys/'), [['0', true], ['1', true]]);
+    assert.deepEqual(listingEntries('a\nb/\n\n c \n', 'latest/meta-data/'), [{ name: 'a', isDir: false }, { name: 'b', isDir: true }, { name: 'c', isDir: false }]);
+    assert.deepEqual(listingEntries('0=my-key\n1=other', 'latest/meta-data/public-keys/'), [{ name: '0', isDir: true, keyName: 'my-key' }, { name: '1', isDir: true, keyName: 'other' }]);
+  });
+
+  test('leaves as cloud-init keeps them: JSON objects parsed, several lines a list', () => {
+    assert.deepEqual(leafValue('{"Code": "Success"}'), { Code: 'Success' });
+    assert.equal(leafValue('{not json}'), '{not json}');
+    assert.deepEqual(leafValue('10.0.0.1\n10.0.0.2'), ['10.0.0.1', '10.0.0.2']);
+    assert.equal(leafValue('ami-1'), 'ami-1');
   });
 });
