@@ -94,6 +94,10 @@ describe('Ec2 datasource', { skip }, () => {
       assert.equal(ds['_metadata_api_version'], '2021-03-23');
       assert.equal(((ds['dynamic'] as Record<string, Record<string, Record<string, unknown>>>)['instance-identity']?.['document'])?.['instanceId'], 'i-0123456789abcdef0');
       assert.match(root.read('/var/lib/cloud/instances/i-0123456789abcdef0/user-data.txt'), /runcmd/);
+      // The network config from IMDS, rendered for the target's stack: DHCP on the NIC, matched by MAC.
+      const netplan = root.read('/etc/netplan/50-cloud-init.yaml');
+      assert.match(netplan, /eth0:[\s\S]*dhcp4: true/);
+      assert.match(netplan, new RegExp(`macaddress: ['"]?${MAC0}`));
       const seen = await cloud.requests();
       assert.ok(seen.some((q) => q.method === 'PUT' && q.path === '/latest/api/token' && q.status === 200));
       const gets = seen.filter((q) => q.method === 'GET');
@@ -101,6 +105,41 @@ describe('Ec2 datasource', { skip }, () => {
       // The reachability probe before the lease is the only request without one.
       assert.deepEqual(gets.filter((q) => !q.headers['x-aws-ec2-metadata-token'] && q.path !== '/latest/meta-data/'), [], 'every crawl request carries the token');
       assert.ok(!seen.some((q) => q.path.includes('security-credentials')), 'IAM credentials are never fetched');
+    } finally {
+      await cloud.close();
+    }
+  });
+
+  test('a secondary NIC whose device-number has not propagated yet: waited for, then configured with its own route table', async () => {
+    const MAC1 = '0a:11:22:33:44:02';
+    const t = awsTree({
+      instanceId: 'i-0123456789abcdef0',
+      region: 'eu-west-1',
+      az: 'eu-west-1b',
+      hostname: 'ip-10-40-0-10.eu-west-1.compute.internal',
+      nics: [
+        { mac: MAC0, deviceNumber: 0, ipv4s: ['10.40.0.10'], subnetV4: '10.40.0.0/24' },
+        { mac: MAC1, deviceNumber: 1, ipv4s: ['10.41.0.20', '10.41.0.21'], subnetV4: '10.41.0.0/24' },
+      ],
+    });
+    const base = spec();
+    const cloud = await startCloud({
+      ...base,
+      nics: [...base.nics, { name: 'eth1', mac: MAC1, cloudAddress: '10.41.0.1/24' }],
+      http: { listen: ['169.254.169.254'], imds: { httpTokens: 'required', tree: t, appear: [{ path: `meta-data/network/interfaces/macs/${MAC1}/device-number`, afterMs: 5_000 }] } },
+    });
+    try {
+      await cloud.imdsResetClock();
+      const root = awsRoot();
+      const r = await stage(cloud, root, ['init', '--local']);
+      assert.equal(r.code, 0, `${r.stderr}\n${log(root)}`);
+      assert.match(log(root), new RegExp(`the metadata of ${MAC1} has not propagated yet`));
+      assert.match(log(root), /the NICs' metadata is complete/);
+      const netplan = root.read('/etc/netplan/50-cloud-init.yaml');
+      assert.match(netplan, /eth1:/);
+      assert.match(netplan, /10\.41\.0\.21\/24/);
+      assert.match(netplan, /table: 101/);
+      assert.match(netplan, /from: 10\.41\.0\.20/);
     } finally {
       await cloud.close();
     }

@@ -82,3 +82,49 @@ export async function crawlEc2(client: ImdsClient, opts: { identity: boolean; co
   }
   return { apiVersion, metaData, userData, identity };
 }
+
+/**
+ * MACs whose data has not propagated yet: a NIC other than the primary (the
+ * top-level `mac`) with no device-number, or device-number 0 on network card
+ * 0, which belongs to the primary. AWS's own tooling waits for these.
+ */
+export function pendingMacs(metaData: Mapping): string[] {
+  const network = metaData['network'];
+  const interfaces = isMapping(network) ? network['interfaces'] : undefined;
+  const macs = isMapping(interfaces) ? interfaces['macs'] : undefined;
+  if (!isMapping(macs)) return [];
+  const primary = typeof metaData['mac'] === 'string' ? metaData['mac'].toLowerCase() : null;
+  return Object.entries(macs)
+    .filter(([mac, v]) => {
+      if (primary === null || mac.toLowerCase() === primary || !isMapping(v)) return false;
+      const dev = v['device-number'];
+      const card = v['network-card'];
+      return dev === undefined || ((dev === '0' || dev === 0) && (card === undefined || card === '0' || card === 0));
+    })
+    .map(([mac]) => mac);
+}
+
+/** How long the boot waits for a NIC's metadata to propagate, at most. */
+export const PROPAGATION_WAIT_MS = 10_000;
+
+/**
+ * Fetch the network subtree again, with growing pauses, until no NIC is
+ * pending or the wait (and the budget) is over; the tree as it is then is
+ * kept, and the converter leaves the still-pending NICs out with a warning.
+ */
+export async function awaitPropagation(client: ImdsClient, c: Ec2Crawl, log: { info(m: string): void; warn(m: string): void }, waitMs = PROPAGATION_WAIT_MS): Promise<void> {
+  let pending = pendingMacs(c.metaData);
+  if (pending.length === 0) return;
+  const end = Date.now() + waitMs;
+  let pause = 250;
+  log.info(`Ec2: the metadata of ${pending.join(', ')} has not propagated yet (no device-number); waiting up to ${waitMs / 1000} s`);
+  while (pending.length > 0 && Date.now() + pause < end) {
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(pause * 2, 2_000);
+    const network = await crawlMetadataTree(`${c.apiVersion}/meta-data/network/`, { get: (p) => client.get(p) });
+    c.metaData['network'] = network;
+    pending = pendingMacs(c.metaData);
+  }
+  if (pending.length > 0) log.warn(`Ec2: the metadata of ${pending.join(', ')} did not propagate within ${waitMs / 1000} s; those NICs are left out`);
+  else log.info('Ec2: the NICs\' metadata is complete');
+}

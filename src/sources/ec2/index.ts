@@ -12,7 +12,7 @@
 import { nowMs } from '../../host/clock.ts';
 import { isMapping, type Mapping } from '../../text/reader.ts';
 import { DatasourceError, type CrawlContext, type Crawled, type Source } from '../types.ts';
-import { crawlEc2, type Ec2Crawl } from './crawl.ts';
+import { awaitPropagation, crawlEc2, type Ec2Crawl } from './crawl.ts';
 import { ImdsClient } from './imds.ts';
 import { ec2Platform, type Ec2Platform } from './platform.ts';
 
@@ -98,6 +98,7 @@ async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
       const client = await ImdsClient.connect(ctx, urls, { timeoutMs, retries, deadline: started + maxWaitMs, requireToken: platform === 'aws' });
       ctx.log.debug(`Ec2: ${client.base} answered (${client.usesToken ? 'IMDSv2 token' : 'IMDSv1, no token'})`);
       const c = await crawlEc2(client, { identity: platform === 'aws' });
+      await awaitPropagation(client, c, ctx.log);
       const doc = c.identity ?? {};
       const instanceId = typeof doc['instanceId'] === 'string' && doc['instanceId'] !== '' ? doc['instanceId'] : (c.metaData['instance-id'] as string);
       if (/[\0-\x1f/]/.test(instanceId) || instanceId === '.' || instanceId === '..') throw new DatasourceError(`${client.base}: instance-id ${JSON.stringify(instanceId)} cannot name an instance directory`);
