@@ -22,6 +22,7 @@ import { commandOptions, type StageContext } from './context.ts';
 import { effectiveConfig, systemConfig } from './effective-config.ts';
 import { describeDatasource, findInstance, instancify, type CurrentInstance } from './identity.ts';
 import { writeInjectedFiles } from './injected-files.ts';
+import { renameInterfaces } from './rename-interfaces.ts';
 import { runIdentify } from './identify-step.ts';
 import { cloudIdOf, instanceData, placementValue, redact } from './instance-data.ts';
 import { chooseNetworkConfig, fallbackChoice, renderNetworkConfig, targetDistro } from './network-config.ts';
@@ -69,6 +70,8 @@ function writeNetwork(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigIn
   for (const n of dns.notes) ctx.log.info(`DNS: ${n}`);
   const files = dns.files.map((f) => ({ path: `/${f.path}`, content: f.content, mode: f.mode }));
   const changed = applyFiles(ctx, files, { category: 'network', replaceCategory: true });
+  // The files name the NICs as the config does: the running NICs must carry those names before a network service reads them.
+  renameInterfaces(ctx, rendered.state);
   if (rendered.renderer === 'netplan') netplanGenerate(ctx);
   // Only the network stage activates: what the local stage writes, the OS network service applies when it starts after it.
   // Activation first: a running NetworkManager has then re-read a new dns=none drop-in, and cannot overwrite the file written next.
