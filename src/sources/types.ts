@@ -71,6 +71,11 @@ export interface NetworkOptions {
    * has passed duplicate address detection, so a request can leave.
    */
   ipv6LinkLocal?: boolean;
+  /**
+   * Try a lease on every NIC, those with these kernel drivers first (EC2:
+   * ena, ixgbevf, vif), until one gets one; without it, only the fallback NIC.
+   */
+  preferDrivers?: readonly string[];
 }
 
 /** How the network was reached for a datasource. */

@@ -32,6 +32,30 @@ export function fallbackInterface(ctx: StageContext): string | null {
 }
 
 /**
+ * The NICs to try a lease on, in order: with `preferDrivers`, every NIC
+ * backed by a device, those with a preferred driver first (EC2: ENA before
+ * anything else), then the fallback NIC, then by ifindex; otherwise the
+ * fallback NIC alone.
+ */
+export function candidateInterfaces(ctx: StageContext, preferDrivers: readonly string[] | undefined): string[] {
+  const nics = readInterfaces('/');
+  const first = fallbackNetworkConfig(nics, { cmdline: ctx.cmdline }).chosen[0];
+  if (!preferDrivers) return first === undefined ? [] : [first];
+  const rank = (n: (typeof nics)[number]) => {
+    const d = n.driver === null ? -1 : preferDrivers.indexOf(n.driver);
+    return [d < 0 ? preferDrivers.length : d, n.name === first ? 0 : 1, n.ifindex ?? Number.MAX_SAFE_INTEGER] as const;
+  };
+  return nics
+    .filter((n) => n.kind !== 'loopback' && n.type === 1 && (n.hasDevice || n.name === first))
+    .sort((a, b) => {
+      const ra = rank(a);
+      const rb = rank(b);
+      return ra[0] - rb[0] || ra[1] - rb[1] || ra[2] - rb[2];
+    })
+    .map((n) => n.name);
+}
+
+/**
  * Run `fn` with the network reachable: in the local stage through an
  * ephemeral lease unless one of `probe` answers already.
  */
@@ -41,22 +65,32 @@ export async function withEphemeralAccess<T>(ctx: StageContext, cfg: Mapping, pr
       ctx.opts.dryRun ? 'the metadata service is not reached when planning' : `the metadata service is reached from the local stage only on this machine's network (the target is ${ctx.opts.root}; --live-network allows it)`,
     );
   }
-  const iface = fallbackInterface(ctx);
-  if (iface === null) throw new DatasourceError('no network interface to reach the metadata service through (the fallback network config chose none)');
+  const candidates = candidateInterfaces(ctx, opts.preferDrivers);
+  if (candidates.length === 0) throw new DatasourceError('no network interface to reach the metadata service through (the fallback network config chose none)');
   const { ephemeralUnlessReachable, DhcpError } = await import('../net/dhcp/ephemeral.ts');
   const note = (m: string) => ctx.log.debug(`ephemeral DHCP: ${m}`);
-  let outcome;
-  try {
-    outcome = await ephemeralUnlessReachable(iface, probe, {
-      exec: { root: '/', dryRun: false, onCommand: (c) => ctx.commands.push({ argv: [...c.argv], ran: c.ran, ...(c.why ? { why: c.why } : {}) }) },
-      ...(dhcpClientPriority(cfg) ? { clients: dhcpClientPriority(cfg) as string[] } : {}),
-      checkTimeoutMs: 1_000,
-      onNote: note,
-    });
-  } catch (e) {
-    if (e instanceof DhcpError) throw new DatasourceError(e.message);
-    throw e;
+  const options = {
+    exec: { root: '/', dryRun: false, onCommand: (c: { argv: readonly string[]; ran: boolean; why?: string }) => ctx.commands.push({ argv: [...c.argv], ran: c.ran, ...(c.why ? { why: c.why } : {}) }) },
+    ...(dhcpClientPriority(cfg) ? { clients: dhcpClientPriority(cfg) as string[] } : {}),
+    checkTimeoutMs: 1_000,
+    onNote: note,
+  };
+  // One NIC after the other, each bounded by the DHCP budget; the first lease wins.
+  let outcome: Awaited<ReturnType<typeof ephemeralUnlessReachable>> | undefined;
+  let iface = candidates[0] as string;
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    iface = candidate;
+    try {
+      outcome = await ephemeralUnlessReachable(candidate, failures.length === 0 ? probe : [], options);
+      break;
+    } catch (e) {
+      if (!(e instanceof DhcpError)) throw e;
+      failures.push(e.message);
+      if (candidates.length > 1) ctx.log.info(`${e.message}; trying the next NIC`);
+    }
   }
+  if (outcome === undefined) throw new DatasourceError(failures.join('; '));
   if (outcome.kind === 'reachable') {
     ctx.log.info(`${outcome.url} answers already; no ephemeral DHCP`);
     return fn({ iface: null, lease: null });

@@ -21,6 +21,9 @@ export const DEFAULT_TIMEOUT_S = 5;
 export const DEFAULT_RETRIES = 5;
 export const DEFAULT_MAX_WAIT_S = 120;
 
+/** NIC drivers of EC2's own network devices (ENA, the Intel VF, Xen's netfront): tried first for the lease. */
+export const EC2_DRIVERS = ['ena', 'ixgbevf', 'vif'] as const;
+
 /** Platforms whose datasource runs in the local stage (their IMDS is reachable with a plain DHCP lease). */
 const LOCAL_PLATFORMS: ReadonlySet<Ec2Platform> = new Set(['aws', 'outscale']);
 
@@ -133,7 +136,7 @@ async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
         dsData: { _metadata_api_version: c.apiVersion, ...(c.identity ? { dynamic: { 'instance-identity': { document: c.identity } } } : {}) },
       };
     },
-    { ipv6LinkLocal: true },
+    { ipv6LinkLocal: true, preferDrivers: EC2_DRIVERS },
   );
 }
 
