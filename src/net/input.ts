@@ -16,7 +16,13 @@ import type { NetworkState } from './state.ts';
 export type InputKind = 'yaml' | 'network_data.json' | 'eni' | 'ec2';
 
 export type InputResult =
-  | { kind: 'state'; state: NetworkState; diagnostics: Diagnostic[] }
+  | {
+      kind: 'state';
+      state: NetworkState;
+      diagnostics: Diagnostic[];
+      /** The network config document the state came from: the input itself, or what network_data.json, ENI or EC2 metadata converted to. */
+      document: unknown;
+    }
   | { kind: 'disabled'; diagnostics: Diagnostic[] }
   | { kind: 'invalid'; diagnostics: Diagnostic[] };
 
@@ -61,7 +67,7 @@ export function readNetworkInput(text: string, source: string, kind: InputKind, 
   }
   const result = parseNetworkConfig(doc, { macToName: opts.macToName });
   diagnostics.push(...result.diagnostics);
-  if (result.kind === 'state' && !hasErrors(diagnostics)) return { kind: 'state', state: result.state, diagnostics };
+  if (result.kind === 'state' && !hasErrors(diagnostics)) return { kind: 'state', state: result.state, diagnostics, document: doc.value };
   if (result.kind === 'disabled') return { kind: 'disabled', diagnostics };
   return { kind: 'invalid', diagnostics };
 }

@@ -183,7 +183,8 @@ export function renderNetworkConfig(ctx: StageContext, cfg: Mapping, input: Netw
   try {
     const result = renderFor(parsed.state, renderer, distro, (p) => ctx.fs.readText(`/${p}`) ?? undefined);
     for (const n of result.notes) ctx.log.warn(`${renderer}: ${n}`);
-    const json = input.kind === 'yaml' ? (loadYaml(input.text, input.source).doc?.value ?? null) : { source: input.source, kind: input.kind, text: input.text };
+    // network-config.json holds the config as used, converted when the input was not one (as cloud-init's).
+    const json = parsed.document;
     ctx.log.info(`network config from ${input.source} rendered for ${renderer} (${distro}): ${result.files.map((f) => `/${f.path}`).join(', ')}`);
     return { renderer, files: result.files, state: parsed.state, json };
   } catch (e) {

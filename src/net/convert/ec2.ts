@@ -178,9 +178,10 @@ function byCardAndDevice(a: Ec2Nic, b: Ec2Nic): number {
 /**
  * The NICs to configure, in order: those present locally under a valid,
  * unused name. A NIC other than the primary whose device-number is missing
- * or 0 (IMDS shows 0 for a new ENI until its data has propagated; only the
- * primary really has it) is pending rather than configured with a guessed
- * metric and table.
+ * or 0 on network card 0 (IMDS shows 0 for a new ENI until its data has
+ * propagated; on card 0 only the primary really has it) is pending rather
+ * than configured with a guessed metric and table. The same rule as the
+ * datasource's wait (sources/ec2/crawl.ts pendingMacs).
  */
 function chooseNics(
   r: Reader,
@@ -205,7 +206,8 @@ function chooseNics(
       continue;
     }
     owner.set(name, nic.mac);
-    if (nic.mac !== primary && (nic.deviceNumber === undefined || nic.deviceNumber === 0)) {
+    // Device 0 on network card 1 or higher is a real second card's first device.
+    if (nic.mac !== primary && (nic.deviceNumber === undefined || (nic.deviceNumber === 0 && nic.networkCard === 0))) {
       const path = [...nic.path, 'device-number'];
       const reason =
         nic.deviceNumber === undefined

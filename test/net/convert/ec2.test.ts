@@ -276,6 +276,13 @@ describe('a NIC whose metadata has not propagated', () => {
     assert.deepEqual(Object.keys(c.config?.ethernets ?? {}), ['eth0', 'ens6', 'ens7']);
   });
 
+  test('device-number 0 on network card 1 is a real device (a second card\'s first NIC), not pending; it gets table 1100', () => {
+    const c = convert(base(nicData('0', '10.0.2.20', '10.0.2.0/24', { 'network-card': '1' })), { knownMacs: macs });
+    assert.deepEqual(c.pending, []);
+    assert.ok(c.config?.ethernets['ens6'], JSON.stringify(c.config));
+    assert.equal(c.config?.ethernets['ens6']?.routes?.[0]?.table, 1100);
+  });
+
   test('only a pending NIC is local: no config, no error, the caller waits', () => {
     const c = convert(base(nicData('0', '10.0.2.20', '10.0.2.0/24')), { knownMacs: macsOf({ [SECOND]: 'ens6' }) });
     assert.equal(c.config, undefined);

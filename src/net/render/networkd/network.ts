@@ -116,8 +116,9 @@ function dhcp6Sections(iface: Interface, o: DhcpOverrides, metric: number | unde
     v6.push(['RouteMetric', String(routeMetric)]);
     ra.push(['RouteMetric', String(routeMetric)]);
   }
+  // use-routes: true is what networkd does anyway (routes come from router advertisements): nothing is lost.
   for (const [key, set] of [
-    ['use-routes', o.useRoutes],
+    ['use-routes', o.useRoutes === true ? undefined : o.useRoutes],
     ['send-hostname', o.sendHostname],
     ['hostname', o.hostname],
   ] as const) {
