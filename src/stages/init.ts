@@ -65,6 +65,7 @@ function writeNetwork(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigIn
     state: rendered.state,
     files: rendered.files,
     networkManagerInstalled: networkManagerInstalled(ctx),
+    resolvconfInstalled: ['/sbin/resolvconf', '/usr/sbin/resolvconf'].some((p) => ctx.fs.kind(p) !== null),
     resolvConf: { kind: ctx.fs.kind(RESOLV_CONF), text: ctx.fs.readText(RESOLV_CONF) },
   });
   for (const n of dns.notes) ctx.log.info(`DNS: ${n}`);

@@ -8,8 +8,9 @@
  *   when NetworkManager is installed, the `dns = none` drop-in, so NM never
  *   rewrites (or empties) that file. These are written in whichever stage
  *   renders — the local one when the datasource is local, i.e. before
- *   NetworkManager starts. ENI without NetworkManager leaves DNS to
- *   ifupdown's hooks (resolvconf), as before.
+ *   NetworkManager starts. ENI with resolvconf installed (and no
+ *   NetworkManager) leaves DNS to ifupdown's resolvconf hook; without
+ *   resolvconf nothing would read the dns-* lines, so stratus writes the file.
  * Never: an empty resolv.conf (no DNS in the config → the file is left
  * alone), or writing through a symlinked resolv.conf (another resolver
  * manager — systemd-resolved, resolvconf — owns it; it is left alone and so
@@ -34,6 +35,8 @@ export interface DnsInput {
   /** The renderer's files (paths relative to the root, as renderers return them). */
   files: readonly RenderedFile[];
   networkManagerInstalled: boolean;
+  /** resolvconf is on the target: ifupdown's dns-* lines reach resolv.conf through its hook. */
+  resolvconfInstalled?: boolean;
   /** What /etc/resolv.conf is now on the target. */
   resolvConf: { kind: NodeKind | null; text: string | null };
 }
@@ -78,8 +81,8 @@ export function decideDns(input: DnsInput): DnsDecision {
   if (input.resolvConf.kind === 'link') {
     return { ...none, notes: ['/etc/resolv.conf is a symbolic link (another resolver manager owns it): left as it is, and NetworkManager keeps its DNS mode'] };
   }
-  if (input.renderer === 'eni' && !input.networkManagerInstalled) {
-    return { ...none, notes: ['ENI without NetworkManager: DNS is left to ifupdown (dns-nameservers lines, resolvconf)'] };
+  if (input.renderer === 'eni' && !input.networkManagerInstalled && input.resolvconfInstalled === true) {
+    return { ...none, notes: ['ENI with resolvconf: DNS is left to ifupdown (dns-nameservers lines, resolvconf\'s hook)'] };
   }
   const files = [...others];
   const notes: string[] = [];

@@ -40,12 +40,16 @@ describe('DNS ownership', () => {
     assert.notEqual(d.resolvConf, null);
   });
 
-  test('ENI with NetworkManager installed: the same as sysconfig; without it DNS stays with ifupdown', () => {
+  test('ENI with NetworkManager installed: the same as sysconfig; with resolvconf (no NM) DNS stays with ifupdown\'s hook; with neither, stratus writes resolv.conf', () => {
     const d = decideDns(input('eni', WITH_DNS));
     assert.equal(paths(d).includes('/etc/NetworkManager/conf.d/99-cloud-init.conf'), true);
     assert.match(d.resolvConf ?? '', /nameserver 10\.0\.0\.53/);
+    const hook = decideDns(input('eni', WITH_DNS, { networkManagerInstalled: false, resolvconfInstalled: true }));
+    assert.equal(hook.resolvConf, null);
+    assert.equal(paths(hook).some((p) => p.includes('NetworkManager/conf.d/99')), false);
+    // Plain ifupdown reads no dns-* line: nobody else would put the servers anywhere.
     const plain = decideDns(input('eni', WITH_DNS, { networkManagerInstalled: false }));
-    assert.equal(plain.resolvConf, null);
+    assert.match(plain.resolvConf ?? '', /nameserver 10\.0\.0\.53/);
     assert.equal(paths(plain).some((p) => p.includes('NetworkManager/conf.d/99')), false);
   });
 
