@@ -1,0 +1,105 @@
+// Boot runner: one QEMU (TCG) boot of a guest image with a seed ISO, serial console captured
+// line by line with host-elapsed timestamps, killed by PID after a hard timeout.
+import { spawn } from 'node:child_process';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GuestImage } from './image.ts';
+
+export interface NicSpec {
+  mac: string;
+  /** slirp network, e.g. 10.0.3.0/24; QEMU's default 10.0.2.0/24 when absent */
+  net?: string;
+}
+
+export type DiskMode = { kind: 'snapshot' } | { kind: 'overlay'; qcow2: string };
+
+export interface BootOptions {
+  image: GuestImage;
+  runDir: string;
+  seedIso: string;
+  nics: readonly NicSpec[];
+  disk: DiskMode;
+  /** extra kernel command line words */
+  append: readonly string[];
+  timeoutSeconds: number;
+}
+
+export interface BootResult {
+  serialLog: string;
+  /** serial lines without the host timestamps */
+  lines: string[];
+  wallSeconds: number;
+  timedOut: boolean;
+  exitCode: number | null;
+  /** host seconds from QEMU start to the first "login:" prompt and to the report (printed once boot has finished) */
+  loginSeconds?: number;
+  reportSeconds?: number;
+}
+
+export function qemuArgs(o: BootOptions): string[] {
+  const append = ['root=/dev/vda', 'rw', 'console=ttyS0,115200n8', 'loglevel=4', 'vmtest.report', ...o.append];
+  const args = [
+    '-machine', 'pc', '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', '2048',
+    '-nodefaults', '-no-user-config', '-display', 'none', '-vga', 'none', '-monitor', 'none',
+    '-serial', 'stdio', '-no-reboot',
+    '-kernel', o.image.kernel, '-initrd', o.image.initrd, '-append', append.join(' '),
+    '-device', 'virtio-rng-pci',
+  ];
+  if (o.disk.kind === 'snapshot') {
+    args.push('-drive', `file=${o.image.disk},if=virtio,format=raw,cache=unsafe`, '-snapshot');
+  } else {
+    args.push('-drive', `file=${o.disk.qcow2},if=virtio,format=qcow2,cache=unsafe`);
+  }
+  o.nics.forEach((nic, i) => {
+    const net = nic.net ? `,net=${nic.net}` : '';
+    args.push('-netdev', `user,id=n${i},restrict=on${net}`, '-device', `virtio-net-pci,netdev=n${i},mac=${nic.mac}`);
+  });
+  args.push('-drive', `file=${o.seedIso},if=virtio,format=raw,readonly=on`);
+  return args;
+}
+
+export function boot(o: BootOptions): Promise<BootResult> {
+  const args = qemuArgs(o);
+  if (args.some((a) => a.startsWith('user,') && !a.includes('restrict=on'))) throw new Error('every -netdev user needs restrict=on');
+  writeFileSync(join(o.runDir, 'qemu-cmdline.txt'), ['qemu-system-x86_64', ...args].map((a) => JSON.stringify(a)).join(' ') + '\n');
+  const serialLog = join(o.runDir, 'serial.log');
+  const out = createWriteStream(serialLog);
+  const stderrLog = createWriteStream(join(o.runDir, 'qemu-stderr.log'));
+  const t0 = Date.now();
+  const secs = (): number => Math.round((Date.now() - t0) / 100) / 10;
+  const result: BootResult = { serialLog, lines: [], wallSeconds: 0, timedOut: false, exitCode: null };
+  let partial = '';
+  const onLine = (raw: string): void => {
+    const line = raw.replace(/\r/g, '');
+    result.lines.push(line);
+    out.write(`[${secs().toFixed(1).padStart(6)}] ${line}\n`);
+    if (result.loginSeconds === undefined && line.includes(' login:')) result.loginSeconds = secs();
+    if (result.reportSeconds === undefined && line.includes('@@VMR begin|')) result.reportSeconds = secs();
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const pid = child.pid;
+    const timer = setTimeout(() => {
+      result.timedOut = true;
+      if (pid !== undefined) process.kill(pid, 'SIGKILL');
+    }, o.timeoutSeconds * 1000);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      parts.forEach(onLine);
+    });
+    child.stderr.pipe(stderrLog);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (partial) onLine(partial);
+      result.exitCode = code;
+      result.wallSeconds = secs();
+      out.end(() => resolve(result));
+    });
+  });
+}

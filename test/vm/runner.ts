@@ -1,0 +1,88 @@
+// Runs one scenario on one flavour: image, seed ISO, one or two boots, report parsing and checks.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { boot, type BootResult, type DiskMode } from './boot.ts';
+import { Checks } from './checks.ts';
+import type { Deb } from './deb.ts';
+import { exec } from './exec.ts';
+import { ensureImage, type Flavour, type GuestImage } from './image.ts';
+import { RUNS_DIR } from './paths.ts';
+import { parseReport, type VmReport } from './report.ts';
+import type { Scenario } from './scenarios.ts';
+import { buildSeedIso } from './seed.ts';
+
+export interface BootOutcome {
+  boot: number;
+  runDir: string;
+  result: Omit<BootResult, 'lines'>;
+  report: VmReport;
+  failures: string[];
+}
+
+export interface ScenarioOutcome {
+  scenario: string;
+  id: number;
+  flavour: Flavour;
+  variant: string;
+  imageBuildSeconds: number;
+  boots: BootOutcome[];
+  passed: boolean;
+}
+
+const TIMEOUT_SECONDS = Number(process.env['STRATUS_VM_TIMEOUT'] ?? 900);
+
+/** The report's text around the failures: what a failing assertion message shows. */
+export function excerpt(lines: readonly string[]): string {
+  const vmr = lines.filter((l) => l.includes('@@VMR '));
+  const pick = vmr.filter((l) => !/@@VMR (netfile|addr|route|file):/.test(l) && !l.includes('@@VMR addr|') && !l.includes('@@VMR route|'));
+  return (pick.length > 0 ? pick : lines.slice(-40)).slice(0, 80).map((l) => `    ${l.slice(0, 400)}`).join('\n');
+}
+
+export async function runScenario(
+  sc: Scenario,
+  flavour: Flavour,
+  deb: Deb | undefined,
+  log: (m: string) => void,
+): Promise<ScenarioOutcome> {
+  const image: GuestImage = await ensureImage(sc.variant, flavour, deb, log);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const base = join(RUNS_DIR, `${sc.id}-${sc.name}-${flavour}-${stamp}`);
+  mkdirSync(base, { recursive: true });
+  const seedIso = join(base, 'seed.iso');
+  await buildSeedIso(sc.seed, seedIso, join(base, 'seed.log'));
+  let disk: DiskMode = { kind: 'snapshot' };
+  if (sc.boots > 1) {
+    const qcow2 = join(base, 'disk.qcow2');
+    await exec('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image.disk, '-F', 'raw', qcow2], { log: join(base, 'qemu-img.log') });
+    disk = { kind: 'overlay', qcow2 };
+  }
+  const outcome: ScenarioOutcome = {
+    scenario: sc.name, id: sc.id, flavour, variant: sc.variant, imageBuildSeconds: image.buildSeconds, boots: [], passed: true,
+  };
+  const append = [`vmtest.user=${sc.user}`, `vmtest.files=${sc.files.join(',')}`];
+  let first: VmReport | undefined;
+  for (let n = 1; n <= sc.boots; n++) {
+    const runDir = sc.boots > 1 ? join(base, `boot${n}`) : base;
+    mkdirSync(runDir, { recursive: true });
+    log(`[${sc.id} ${sc.name} / ${flavour}] boot ${n}/${sc.boots} (serial: ${join(runDir, 'serial.log')})`);
+    const res = await boot({ image, runDir, seedIso, nics: sc.nics, disk, append, timeoutSeconds: TIMEOUT_SECONDS });
+    const report = parseReport(res.lines);
+    const c = new Checks();
+    if (res.timedOut) c.fail(`QEMU killed after the ${TIMEOUT_SECONDS} s timeout`);
+    sc.check(c, report, n, first);
+    const { lines, ...result } = res;
+    const b: BootOutcome = { boot: n, runDir, result, report, failures: c.failures };
+    writeFileSync(join(runDir, 'report.json'), JSON.stringify({ ...b, excerpt: undefined }, null, 2));
+    if (c.failures.length > 0) {
+      outcome.passed = false;
+      writeFileSync(join(runDir, 'failures.txt'), `${c.failures.join('\n')}\n\nreport excerpt:\n${excerpt(lines)}\n`);
+    }
+    outcome.boots.push(b);
+    log(`[${sc.id} ${sc.name} / ${flavour}] boot ${n}: ${c.failures.length === 0 ? 'PASS' : 'FAIL'} in ${res.wallSeconds} s ` +
+      `(state ${report.state || '?'}, final done at ${report.finalDoneSeconds ?? '?'} s)`);
+    first ??= report;
+  }
+  // the overlay holds the guest's writes (hundreds of MB); the serial logs and report.json stay
+  if (sc.boots > 1) rmSync(join(base, 'disk.qcow2'), { force: true });
+  return outcome;
+}
