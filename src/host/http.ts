@@ -33,6 +33,11 @@ export interface GetResult {
   retryAfterMs?: number;
 }
 
+/** Statuses that say "not now" rather than "no": a timeout, throttling, a server error. Metadata clients retry these and nothing else. */
+export function isTransientStatus(status: number): boolean {
+  return status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
+}
+
 /** Longest pause a Retry-After may ask for before the next attempt. */
 export const MAX_RETRY_AFTER_MS = 30_000;
 

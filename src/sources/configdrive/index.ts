@@ -6,7 +6,8 @@
  * OpenStack tree (openstack/<version>/meta_data.json) or a v1 drive
  * (meta.js) is used; a broken one is reported and the next is tried.
  */
-import { isMapping, type Mapping } from '../../text/reader.ts';
+import { datasourceConfig } from '../config.ts';
+import type { Mapping } from '../../text/reader.ts';
 import { checkNovaInstanceId, treeToCrawled } from '../openstack/crawled.ts';
 import { readOpenStackTree, type OpenStackTree } from '../openstack/tree.ts';
 import { DatasourceError, type CrawlContext, type Crawled, type DsMode, type Source } from '../types.ts';
@@ -15,12 +16,6 @@ import { readV1Drive } from './v1.ts';
 
 export const DRIVE_DIRS = ['/var/lib/cloud/seed/config_drive', '/config-drive'] as const;
 export const DRIVE_LABELS = ['config-2', 'CONFIG-2'] as const;
-
-function dsConfig(cfg: Mapping): Mapping {
-  const ds = cfg['datasource'];
-  const c = isMapping(ds) ? ds['ConfigDrive'] : undefined;
-  return isMapping(c) ? c : {};
-}
 
 function* candidates(ctx: CrawlContext): Generator<DriveReader> {
   for (const dir of DRIVE_DIRS) if (ctx.fs.kind(dir) === 'dir') yield directoryDrive(ctx.fs, dir);
@@ -32,7 +27,7 @@ async function readDrive(drive: DriveReader, ctx: CrawlContext): Promise<OpenSta
 }
 
 function modeOf(tree: OpenStackTree, cfg: Mapping): DsMode | 'pass' {
-  const configured = dsConfig(cfg)['dsmode'];
+  const configured = datasourceConfig(cfg, 'ConfigDrive')['dsmode'];
   if (tree.dsmode !== null) return tree.dsmode;
   if (configured === 'local' || configured === 'net' || configured === 'disabled' || configured === 'pass') return configured;
   return 'net';

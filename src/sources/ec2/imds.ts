@@ -6,6 +6,7 @@
  * candidate endpoints are raced; the first that answers is used. Every
  * request comes out of one budget.
  */
+import { isTransientStatus } from '../../host/http.ts';
 import { nowMs } from '../../host/clock.ts';
 import { DatasourceError, type CrawlContext, type HttpResponse } from '../types.ts';
 
@@ -14,8 +15,6 @@ export const TOKEN_TTL_HEADER = 'X-aws-ec2-metadata-token-ttl-seconds';
 export const TOKEN_HEADER = 'X-aws-ec2-metadata-token';
 /** Six hours, AWS's maximum: one token serves the whole crawl and a hotplug later in the boot. */
 export const TOKEN_TTL_S = 21600;
-/** Retried: connection errors, throttling and server errors. Other statuses are answers. */
-export const RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 export interface ImdsOptions {
   timeoutMs: number;
@@ -64,7 +63,7 @@ export class ImdsClient {
         r = await ctx.httpPut(url, {
           timeoutMs: Math.min(opts.timeoutMs, Math.max(1, left)),
           retries: opts.retries,
-          retryOn: (s) => RETRY_STATUSES.has(s),
+          retryOn: isTransientStatus,
           budgetMs: Math.max(1, left),
           headers: { [TOKEN_TTL_HEADER]: String(TOKEN_TTL_S) },
           signal: race.signal,
@@ -109,7 +108,7 @@ export class ImdsClient {
   private async refreshToken(): Promise<void> {
     const url = `${this.base}/${TOKEN_PATH}`;
     const left = this.left(url);
-    const r = await this.ctx.httpPut(url, { timeoutMs: Math.min(this.opts.timeoutMs, left), retries: this.opts.retries, retryOn: (s) => RETRY_STATUSES.has(s), budgetMs: left, headers: { [TOKEN_TTL_HEADER]: String(TOKEN_TTL_S) } });
+    const r = await this.ctx.httpPut(url, { timeoutMs: Math.min(this.opts.timeoutMs, left), retries: this.opts.retries, retryOn: isTransientStatus, budgetMs: left, headers: { [TOKEN_TTL_HEADER]: String(TOKEN_TTL_S) } });
     if (r.status === 403) throw new ImdsDisabledError(url);
     const token = r.body.toString('utf8').trim();
     if (r.status !== 200 || token === '') throw new DatasourceError(`${url}: HTTP ${r.status}: no new token`);
@@ -125,7 +124,7 @@ export class ImdsClient {
         return await this.ctx.httpGet(url, {
           timeoutMs: Math.min(this.opts.timeoutMs, left),
           retries: this.opts.retries,
-          retryOn: (s) => RETRY_STATUSES.has(s),
+          retryOn: isTransientStatus,
           budgetMs: left,
           ...(this.token === null ? {} : { headers: { [TOKEN_HEADER]: this.token } }),
         });

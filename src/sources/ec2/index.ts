@@ -9,6 +9,7 @@
  * retries (per request, default 5), max_wait (s, the whole crawl, default
  * 120), strict_id, apply_full_imds_network_config (default true).
  */
+import { datasourceConfig, positiveNumber } from '../config.ts';
 import { nowMs } from '../../host/clock.ts';
 import { isMapping, type Mapping } from '../../text/reader.ts';
 import { DatasourceError, type CrawlContext, type Crawled, type Source } from '../types.ts';
@@ -26,17 +27,6 @@ export const EC2_DRIVERS = ['ena', 'ixgbevf', 'vif'] as const;
 
 /** Platforms whose datasource runs in the local stage (their IMDS is reachable with a plain DHCP lease). */
 const LOCAL_PLATFORMS: ReadonlySet<Ec2Platform> = new Set(['aws', 'outscale']);
-
-function dsConfig(cfg: Mapping): Mapping {
-  const ds = cfg['datasource'];
-  const c = isMapping(ds) ? ds['Ec2'] : undefined;
-  return isMapping(c) ? c : {};
-}
-
-function positive(v: unknown, fallback: number): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
 
 export function platformOf(ctx: CrawlContext): Ec2Platform | null {
   const hv = ctx.fs.readText('/sys/hypervisor/uuid');
@@ -79,7 +69,7 @@ function withPlacement(c: Ec2Crawl): Mapping {
 }
 
 async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
-  const ds = dsConfig(ctx.cfg);
+  const ds = datasourceConfig(ctx.cfg, 'Ec2');
   const platform = platformOf(ctx);
   if (ctx.stage === 'local' && (platform === null || !LOCAL_PLATFORMS.has(platform))) {
     ctx.log.debug(`Ec2: the local stage reads the metadata service on AWS and Outscale only (platform: ${platform ?? 'not identified'})`);
@@ -90,9 +80,9 @@ async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
     ctx.log.debug('Ec2: platform not identified and strict_id is true');
     return null;
   }
-  const timeoutMs = positive(ds['timeout'], DEFAULT_TIMEOUT_S) * 1000;
-  const retries = Math.floor(positive(ds['retries'], DEFAULT_RETRIES));
-  const maxWaitMs = positive(ds['max_wait'], DEFAULT_MAX_WAIT_S) * 1000;
+  const timeoutMs = positiveNumber(ds['timeout'], DEFAULT_TIMEOUT_S) * 1000;
+  const retries = Math.floor(positiveNumber(ds['retries'], DEFAULT_RETRIES));
+  const maxWaitMs = positiveNumber(ds['max_wait'], DEFAULT_MAX_WAIT_S) * 1000;
   const urls = metadataUrls(ds);
   return ctx.withNetwork(
     urls.map((u) => `${u}/latest/meta-data/`),

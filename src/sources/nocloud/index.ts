@@ -6,6 +6,7 @@
  * labelled cidata. Sources are merged in cloud-init's order: meta-data
  * keys found first win, the first user-data found is used.
  */
+import { datasourceConfig } from '../config.ts';
 import { nocloudFromCmdline } from '../../config/cmdline.ts';
 import { isMapping, type Mapping } from '../../text/reader.ts';
 import { DatasourceError, type CrawlContext, type Crawled, type DsMode, type NetworkConfigInput, type Source } from '../types.ts';
@@ -14,12 +15,6 @@ import { parseMetaData, readSeedDir, readSeedFilesystem, readSeedUrl, type Seed 
 export const SEED_DIRS = ['/var/lib/cloud/seed/nocloud', '/var/lib/cloud/seed/nocloud-net'] as const;
 
 const SHORT_KEYS: Record<string, string> = { h: 'local-hostname', i: 'instance-id', s: 'seedfrom' };
-
-function dsConfig(cfg: Mapping): Mapping {
-  const ds = cfg['datasource'];
-  const nc = isMapping(ds) ? ds['NoCloud'] : undefined;
-  return isMapping(nc) ? nc : {};
-}
 
 /** Keys from the DMI serial and the kernel command line, with their short names expanded. */
 function commandLineSeeds(ctx: CrawlContext): { metaData: Mapping; dsmode?: DsMode; where: string }[] {
@@ -71,7 +66,7 @@ function text(data: Buffer | undefined): string | null {
 }
 
 async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
-  const cfg = dsConfig(ctx.cfg);
+  const cfg = datasourceConfig(ctx.cfg, 'NoCloud');
   const metaData: Mapping = {};
   let userData: Buffer | null = null;
   let vendorData: Buffer | null = null;

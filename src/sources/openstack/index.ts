@@ -12,8 +12,9 @@
  * per request (5), `max_wait` for the whole crawl (60 s; cloud-init has no
  * total bound).
  */
+import { datasourceConfig, positiveNumber } from '../config.ts';
 import { nowMs } from '../../host/clock.ts';
-import { isMapping, type Mapping } from '../../text/reader.ts';
+import type { Mapping } from '../../text/reader.ts';
 import { crawlMetadataTree } from '../ec2/tree.ts';
 import { DatasourceError, type CrawlContext, type Crawled, type Source } from '../types.ts';
 import { checkNovaInstanceId, treeToCrawled } from './crawled.ts';
@@ -25,17 +26,6 @@ export const DEFAULT_RETRIES = 5;
 export const DEFAULT_MAX_WAIT_S = 60;
 const IPV4_URL = 'http://169.254.169.254';
 const LINK_LOCAL = 'fe80::a9fe:a9fe';
-
-function dsConfig(cfg: Mapping): Mapping {
-  const ds = cfg['datasource'];
-  const c = isMapping(ds) ? ds['OpenStack'] : undefined;
-  return isMapping(c) ? c : {};
-}
-
-function positive(v: unknown, fallback: number): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
 
 /** The URLs to try: configured, or link-local IPv6 on the NIC in use (when known) and 169.254.169.254. */
 export function metadataUrls(ds: Mapping, iface: string | null): string[] {
@@ -68,10 +58,10 @@ async function firstAnswering(ctx: CrawlContext, bases: readonly string[], timeo
 }
 
 async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
-  const ds = dsConfig(ctx.cfg);
-  const timeoutMs = positive(ds['timeout'], DEFAULT_TIMEOUT_S) * 1000;
-  const retries = Math.floor(positive(ds['retries'], DEFAULT_RETRIES));
-  const maxWaitMs = positive(ds['max_wait'], DEFAULT_MAX_WAIT_S) * 1000;
+  const ds = datasourceConfig(ctx.cfg, 'OpenStack');
+  const timeoutMs = positiveNumber(ds['timeout'], DEFAULT_TIMEOUT_S) * 1000;
+  const retries = Math.floor(positiveNumber(ds['retries'], DEFAULT_RETRIES));
+  const maxWaitMs = positiveNumber(ds['max_wait'], DEFAULT_MAX_WAIT_S) * 1000;
   // Before any lease: is a service reachable already (the OS network is up)?
   const probe = metadataUrls(ds, null).map((u) => `${u}/openstack`);
   const linkLocal = metadataUrls(ds, 'x').some((u) => u.includes(`[${LINK_LOCAL}%`));

@@ -5,11 +5,11 @@
  * Retry-After); any other status fails at once. Every request comes out of
  * one budget, so a slow or flapping service ends the crawl in stated time.
  */
+import { isTransientStatus } from '../../host/http.ts';
 import { nowMs } from '../../host/clock.ts';
 import { DatasourceError, type CrawlContext, type HttpResponse } from '../types.ts';
 import type { TreeReader } from './tree.ts';
 
-export const RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 export interface ServiceOptions {
   /** Per request, in milliseconds. */
@@ -27,7 +27,7 @@ export function serviceGetter(ctx: CrawlContext, base: string, opts: ServiceOpti
     const left = opts.deadline - nowMs();
     if (left <= 0) throw new DatasourceError(`${url}: not requested, the metadata service's time budget is spent`);
     try {
-      return await ctx.httpGet(url, { timeoutMs: opts.timeoutMs, retries: opts.retries, retryOn: (s) => RETRY_STATUSES.has(s), budgetMs: left });
+      return await ctx.httpGet(url, { timeoutMs: opts.timeoutMs, retries: opts.retries, retryOn: isTransientStatus, budgetMs: left });
     } catch (e) {
       throw new DatasourceError((e as Error).message);
     }
