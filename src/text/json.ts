@@ -75,19 +75,31 @@ export function firstProblem(text: string): { offset: number; what: string } {
     if (!m || m[0] === '' || m[0] === '-') fail('unexpected character');
     i += (m as RegExpExecArray)[0].length;
   };
+  /** An object's members or an array's elements: after the opening bracket, items separated by commas up to `close`. */
+  const items = (close: string, item: () => void): void => {
+    i++;
+    ws();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      item();
+      ws();
+      if (text[i] === ',') i++;
+      else if (text[i] === close) {
+        i++;
+        return;
+      } else fail(`expected ',' or '${close}'`);
+    }
+  };
   const value = (depth: number): void => {
     if (depth > MAX_JSON_DEPTH) fail(`nested deeper than ${MAX_JSON_DEPTH} levels`);
     ws();
     const c = text[i];
     if (c === undefined) fail('unexpected end of the text');
-    else if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
+    else if (c === '{')
+      items('}', () => {
         ws();
         if (text[i] !== '"') fail('expected a key in double quotes');
         string();
@@ -95,38 +107,9 @@ export function firstProblem(text: string): { offset: number; what: string } {
         if (text[i] !== ':') fail("expected ':' after a key");
         i++;
         value(depth + 1);
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        fail("expected ',' or '}'");
-      }
-    } else if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value(depth + 1);
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        fail("expected ',' or ']'");
-      }
-    } else if (c === '"') string();
+      });
+    else if (c === '[') items(']', () => value(depth + 1));
+    else if (c === '"') string();
     else if (c === 't') literal('true');
     else if (c === 'f') literal('false');
     else if (c === 'n') literal('null');
