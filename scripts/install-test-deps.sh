@@ -10,5 +10,5 @@ apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
   iproute2 netplan.io network-manager gir1.2-nm-1.0 python3-gi ifupdown systemd udev util-linux \
   genisoimage xorriso dosfstools mtools openssh-client patch python3-jinja2 passwd \
   dnsmasq-base dhcpcd-base isc-dhcp-client busybox \
-  debootstrap qemu-system-x86 qemu-utils e2fsprogs
+  debootstrap qemu-system-x86 qemu-utils e2fsprogs socat
 npm ci

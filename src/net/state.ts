@@ -68,6 +68,14 @@ export interface DhcpOverrides {
   routeMetric?: number;
 }
 
+/** What to take from IPv6 router advertisements (netplan >= 1.1 `ra-overrides`). */
+export interface RaOverrides {
+  useDns?: boolean;
+  useDomains?: boolean | 'route';
+  /** The route table for the routes learned from RAs (the default route through the router included). */
+  table?: number;
+}
+
 export interface RoutingPolicyRule {
   from?: string;
   to?: string;
@@ -114,6 +122,7 @@ export interface Interface {
   dns?: { nameservers: string[]; search: string[] };
   dhcp4Overrides?: DhcpOverrides;
   dhcp6Overrides?: DhcpOverrides;
+  raOverrides?: RaOverrides;
   routingPolicy: RoutingPolicyRule[];
   /** Bond: member names and options. */
   bondInterfaces?: string[];

@@ -9,6 +9,11 @@ export interface NicSpec {
   mac: string;
   /** slirp network, e.g. 10.0.3.0/24; QEMU's default 10.0.2.0/24 when absent */
   net?: string;
+  /**
+   * TCP services of the host's loopback the guest reaches at `addr:port` of this NIC's network (slirp
+   * guestfwd; `addr` must lie inside `net`): each guest connection runs `socat` to 127.0.0.1:`hostPort`.
+   */
+  guestfwd?: readonly { addr: string; port: number; hostPort: number }[];
 }
 
 export type DiskMode = { kind: 'snapshot' } | { kind: 'overlay'; qcow2: string };
@@ -16,7 +21,10 @@ export type DiskMode = { kind: 'snapshot' } | { kind: 'overlay'; qcow2: string }
 export interface BootOptions {
   image: GuestImage;
   runDir: string;
-  seedIso: string;
+  /** the seed medium, attached as a read-only virtio disk; none for a cloud with a metadata service */
+  seedIso?: string;
+  /** extra QEMU arguments (e.g. -smbios to make the guest look like a cloud's instance) */
+  qemuExtra?: readonly string[];
   nics: readonly NicSpec[];
   disk: DiskMode;
   /** extra kernel command line words */
@@ -52,9 +60,14 @@ export function qemuArgs(o: BootOptions): string[] {
   }
   o.nics.forEach((nic, i) => {
     const net = nic.net ? `,net=${nic.net}` : '';
-    args.push('-netdev', `user,id=n${i},restrict=on${net}`, '-device', `virtio-net-pci,netdev=n${i},mac=${nic.mac}`);
+    // socat's own messages go to a log file: its stderr is the guest's connection.
+    const fwd = (nic.guestfwd ?? []).map((f) =>
+      `,guestfwd=tcp:${f.addr}:${f.port}-cmd:socat -lf ${join(o.runDir, 'socat.log')} STDIO TCP:127.0.0.1:${f.hostPort}`);
+    if (fwd.some((f) => f.slice(1).includes(','))) throw new Error(`a guestfwd command may not contain a comma: ${fwd.join('')}`);
+    args.push('-netdev', `user,id=n${i},restrict=on${net}${fwd.join('')}`, '-device', `virtio-net-pci,netdev=n${i},mac=${nic.mac}`);
   });
-  args.push('-drive', `file=${o.seedIso},if=virtio,format=raw,readonly=on`);
+  if (o.seedIso) args.push('-drive', `file=${o.seedIso},if=virtio,format=raw,readonly=on`);
+  args.push(...(o.qemuExtra ?? []));
   return args;
 }
 

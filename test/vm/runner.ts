@@ -1,14 +1,15 @@
-// Runs one scenario on one flavour: image, seed ISO, one or two boots, report parsing and checks.
+// Runs one scenario on one flavour: image, seed ISO or host IMDS, one or two boots, report parsing and checks.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { boot, type BootResult, type DiskMode } from './boot.ts';
 import { Checks } from './checks.ts';
 import type { Deb } from './deb.ts';
 import { exec } from './exec.ts';
+import { startHostImds, type HostImds } from './imds-host.ts';
 import { ensureImage, type Flavour, type GuestImage } from './image.ts';
 import { RUNS_DIR } from './paths.ts';
 import { parseReport, type VmReport } from './report.ts';
-import type { Scenario } from './scenarios.ts';
+import { IMDS_ADDRESS, type Scenario } from './scenarios.ts';
 import { buildSeedIso } from './seed.ts';
 
 export interface BootOutcome {
@@ -48,8 +49,11 @@ export async function runScenario(
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const base = join(RUNS_DIR, `${sc.id}-${sc.name}-${flavour}-${stamp}`);
   mkdirSync(base, { recursive: true });
-  const seedIso = join(base, 'seed.iso');
-  await buildSeedIso(sc.seed, seedIso, join(base, 'seed.log'));
+  let seedIso: string | undefined;
+  if (sc.seed) {
+    seedIso = join(base, 'seed.iso');
+    await buildSeedIso(sc.seed, seedIso, join(base, 'seed.log'));
+  }
   let disk: DiskMode = { kind: 'snapshot' };
   if (sc.boots > 1) {
     const qcow2 = join(base, 'disk.qcow2');
@@ -60,27 +64,41 @@ export async function runScenario(
     scenario: sc.name, id: sc.id, flavour, variant: sc.variant, imageBuildSeconds: image.buildSeconds, boots: [], passed: true,
   };
   const append = [`vmtest.user=${sc.user}`, `vmtest.files=${sc.files.join(',')}`];
-  let first: VmReport | undefined;
-  for (let n = 1; n <= sc.boots; n++) {
-    const runDir = sc.boots > 1 ? join(base, `boot${n}`) : base;
-    mkdirSync(runDir, { recursive: true });
-    log(`[${sc.id} ${sc.name} / ${flavour}] boot ${n}/${sc.boots} (serial: ${join(runDir, 'serial.log')})`);
-    const res = await boot({ image, runDir, seedIso, nics: sc.nics, disk, append, timeoutSeconds: TIMEOUT_SECONDS });
-    const report = parseReport(res.lines);
-    const c = new Checks();
-    if (res.timedOut) c.fail(`QEMU killed after the ${TIMEOUT_SECONDS} s timeout`);
-    sc.check(c, report, n, first);
-    const { lines, ...result } = res;
-    const b: BootOutcome = { boot: n, runDir, result, report, failures: c.failures };
-    writeFileSync(join(runDir, 'report.json'), JSON.stringify({ ...b, excerpt: undefined }, null, 2));
-    if (c.failures.length > 0) {
-      outcome.passed = false;
-      writeFileSync(join(runDir, 'failures.txt'), `${c.failures.join('\n')}\n\nreport excerpt:\n${excerpt(lines)}\n`);
+  // One IMDS for all boots of the scenario (a reboot meets the same instance), on the host's loopback only.
+  const imds: HostImds | undefined = sc.imds ? await startHostImds(sc.imds) : undefined;
+  try {
+    const nics = sc.nics.map((n, i) =>
+      (imds && i === 0 ? { ...n, guestfwd: [{ addr: IMDS_ADDRESS, port: 80, hostPort: imds.port }] } : n));
+    let first: VmReport | undefined;
+    for (let n = 1; n <= sc.boots; n++) {
+      const runDir = sc.boots > 1 ? join(base, `boot${n}`) : base;
+      mkdirSync(runDir, { recursive: true });
+      log(`[${sc.id} ${sc.name} / ${flavour}] boot ${n}/${sc.boots} (serial: ${join(runDir, 'serial.log')})`);
+      const seen = imds?.requests.length ?? 0;
+      const res = await boot({
+        image, runDir, seedIso, qemuExtra: sc.smbios, nics, disk, append, timeoutSeconds: TIMEOUT_SECONDS,
+      });
+      const report = parseReport(res.lines);
+      const imdsRequests = imds?.requests.slice(seen);
+      if (imdsRequests) writeFileSync(join(runDir, 'imds-requests.json'), JSON.stringify(imdsRequests, null, 1));
+      const c = new Checks();
+      if (res.timedOut) c.fail(`QEMU killed after the ${TIMEOUT_SECONDS} s timeout`);
+      sc.check(c, report, n, first, { imdsRequests });
+      const { lines, ...result } = res;
+      const b: BootOutcome = { boot: n, runDir, result, report, failures: c.failures };
+      writeFileSync(join(runDir, 'report.json'), JSON.stringify({ ...b, excerpt: undefined }, null, 2));
+      if (c.failures.length > 0) {
+        outcome.passed = false;
+        writeFileSync(join(runDir, 'failures.txt'), `${c.failures.join('\n')}\n\nreport excerpt:\n${excerpt(lines)}\n`);
+      }
+      outcome.boots.push(b);
+      log(`[${sc.id} ${sc.name} / ${flavour}] boot ${n}: ${c.failures.length === 0 ? 'PASS' : 'FAIL'} in ${res.wallSeconds} s ` +
+        `(state ${report.state || '?'}, final done at ${report.finalDoneSeconds ?? '?'} s` +
+        `${imdsRequests ? `, ${imdsRequests.length} IMDS requests` : ''})`);
+      first ??= report;
     }
-    outcome.boots.push(b);
-    log(`[${sc.id} ${sc.name} / ${flavour}] boot ${n}: ${c.failures.length === 0 ? 'PASS' : 'FAIL'} in ${res.wallSeconds} s ` +
-      `(state ${report.state || '?'}, final done at ${report.finalDoneSeconds ?? '?'} s)`);
-    first ??= report;
+  } finally {
+    await imds?.close();
   }
   // the overlay holds the guest's writes (hundreds of MB); the serial logs and report.json stay
   if (sc.boots > 1) rmSync(join(base, 'disk.qcow2'), { force: true });

@@ -1,15 +1,29 @@
-// The VM scenarios: each is data (image variant, seed tree, NICs, boots) plus assertions on the guest report.
+// The VM scenarios: each is data (image variant, seed tree or IMDS, NICs, boots) plus assertions on the guest report.
+import { awsTree } from '../e2e/cloud/imds.ts';
+import type { ImdsSpec } from '../e2e/cloud/types.ts';
 import type { NicSpec } from './boot.ts';
+import type { ImdsRequestSeen } from './imds-host.ts';
 import type { NetVariant } from './image.ts';
 import type { VmReport } from './report.ts';
 import type { SeedSpec } from './seed.ts';
 import { Checks, commonChecks } from './checks.ts';
 
+/** What the host saw during a boot. */
+export interface HostFacts {
+  /** the requests the scenario's IMDS answered during this boot */
+  imdsRequests?: readonly ImdsRequestSeen[];
+}
+
 export interface Scenario {
   id: number;
   name: string;
   variant: NetVariant;
-  seed: SeedSpec;
+  /** a NoCloud or config-drive medium; absent for a cloud with a metadata service */
+  seed?: SeedSpec;
+  /** an EC2 IMDS on the host's loopback, reached from the first NIC at IMDS_ADDRESS:80 (its `net` must hold it) */
+  imds?: ImdsSpec;
+  /** QEMU -smbios arguments: the DMI identity of the cloud's instances */
+  smbios?: readonly string[];
   nics: readonly NicSpec[];
   /** the user user-data creates (reported with getent) */
   user: string;
@@ -18,8 +32,10 @@ export interface Scenario {
   /** 2 = boot the same disk twice (persistent qcow2 overlay) */
   boots: 1 | 2;
   /** assertions for boot number `boot` (1-based); `first` is boot 1's report */
-  check(c: Checks, r: VmReport, boot: number, first: VmReport | undefined): void;
+  check(c: Checks, r: VmReport, boot: number, first: VmReport | undefined, host: HostFacts): void;
 }
+
+export const IMDS_ADDRESS = '169.254.169.254';
 
 export const MAC1 = '52:54:00:12:34:01';
 export const MAC2 = '52:54:00:12:34:02';
@@ -31,12 +47,14 @@ const BOOTCMD_LOG = '/var/lib/vmtest/bootcmd.log';
 const RUNCMD_LOG = '/var/lib/vmtest/runcmd.log';
 const FILES = [HELLO, BOOTCMD_LOG, RUNCMD_LOG];
 
-function userData(hostname: string): string {
+const VMTEST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBm0Hq9uSOn3JmXw2QmR1q3yQxKxq8m3DW9mRrQ8xVtb vmtest';
+
+/** The scenarios' user-data; without a hostname the metadata's name is the instance's, and `withDefault` keeps the image's default user. */
+function userData(hostname: string | undefined, withDefault = false): string {
+  const names = hostname ? `hostname: ${hostname}\nfqdn: ${hostname}.example.test\n` : '';
   return `#cloud-config
-hostname: ${hostname}
-fqdn: ${hostname}.example.test
-manage_etc_hosts: true
-users:
+${names}manage_etc_hosts: true
+users:${withDefault ? '\n  - default' : ''}
   - name: tester
     gecos: VM Tester
     shell: /bin/bash
@@ -75,7 +93,7 @@ ethernets:
 
 const CD_META = (uuid: string, name: string): string => JSON.stringify({
   uuid, hostname: name, name, availability_zone: 'nova', launch_index: 0,
-  public_keys: { vmtest: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBm0Hq9uSOn3JmXw2QmR1q3yQxKxq8m3DW9mRrQ8xVtb vmtest' },
+  public_keys: { vmtest: VMTEST_KEY },
 });
 
 const CONFIGDRIVE_LEGACY: SeedSpec = {
@@ -115,6 +133,56 @@ function nocloudChecks(c: Checks, r: VmReport, variant: NetVariant): void {
   c.address(r, MAC1, '10.0.2.15/24');
   c.linkName(r, MAC1, 'eth0');
   c.dns(r, variant, '10.0.2.3');
+}
+
+// EC2: one NIC on a slirp network that holds 169.254.169.254 (guestfwd only reaches addresses inside the
+// NIC's network), so the guest's DHCP address is 169.254.169.15 and the IMDS is on-link, as on a VPC subnet
+// whose router forwards to the IMDS. IMDSv2 only. DMI: an EC2 product UUID and serial, Nitro's chassis tag, and the
+// instance id as the board asset tag (what check_instance_id reads on a later boot).
+const EC2_INSTANCE = 'i-0a1b2c3d4e5f60718';
+const EC2_UUID = 'ec2d3f1a-5b6c-4d7e-8f90-a1b2c3d4e5f6';
+const EC2_IP = '169.254.169.15';
+const EC2_HOSTNAME = `ip-${EC2_IP.replace(/\./g, '-')}`;
+const DEBIAN_KEYS = '/home/debian/.ssh/authorized_keys';
+const EC2_IMDS: ImdsSpec = {
+  httpTokens: 'required',
+  tree: awsTree({
+    instanceId: EC2_INSTANCE, region: 'eu-west-1', az: 'eu-west-1b', hostname: `${EC2_HOSTNAME}.eu-west-1.compute.internal`,
+    nics: [{ mac: MAC1, deviceNumber: 0, ipv4s: [EC2_IP], subnetV4: '169.254.169.0/24' }],
+    publicKeys: { vmtest: VMTEST_KEY },
+    userData: userData(undefined, true),
+  }),
+};
+const EC2_SMBIOS = [
+  // On AWS the product serial is the product UUID (cloud-init's ds-identify requires both).
+  '-smbios', `type=1,manufacturer=Amazon EC2,product=t3.micro,uuid=${EC2_UUID},serial=${EC2_UUID}`,
+  '-smbios', `type=2,manufacturer=Amazon EC2,asset=${EC2_INSTANCE}`,
+  '-smbios', 'type=3,manufacturer=Amazon EC2,asset=Amazon EC2',
+];
+
+function ec2Checks(c: Checks, r: VmReport, host: HostFacts): void {
+  commonChecks(c, r, EC2_HOSTNAME, 'tester', HELLO);
+  c.address(r, MAC1, `${EC2_IP}/24`);
+  const ds = String(r.status?.['datasource'] ?? '');
+  c.ok('datasource is EC2', /ec2/i.test(ds), `status datasource ${JSON.stringify(ds)}`);
+  c.equal('instance id', r.instanceId, EC2_INSTANCE);
+  const keys = r.files[DEBIAN_KEYS];
+  c.ok(`IMDS public key in ${DEBIAN_KEYS}`, keys?.lines.includes(VMTEST_KEY) ?? false, JSON.stringify(keys?.lines ?? 'missing'));
+  c.equal(`mode of ${DEBIAN_KEYS}`, keys?.mode, '600');
+  const rendered = Object.entries(r.netFiles).filter(([, lines]) => lines.some((l) => l.toLowerCase().includes(MAC1)));
+  c.ok('the network config from IMDS is rendered for networkd (matched by MAC)',
+    rendered.some(([f]) => f.startsWith('/etc/systemd/network/')), `files: ${Object.keys(r.netFiles).join(', ') || 'none'}`);
+  const reqs = host.imdsRequests ?? [];
+  c.ok('the guest asked the IMDS for a token', reqs.some((q) => q.method === 'PUT' && q.path === '/latest/api/token' && q.status === 200),
+    `${reqs.length} requests`);
+  const gets = reqs.filter((q) => q.method === 'GET');
+  const bare = gets.filter((q) => !q.token);
+  c.ok('every GET carried the IMDSv2 token', bare.length === 0, bare.map((q) => q.path).slice(0, 5).join(' '));
+  c.ok('the crawl read the instance id and the user-data',
+    gets.some((q) => q.path.endsWith('/meta-data/instance-id') && q.status === 200) && gets.some((q) => q.path.endsWith('/user-data') && q.status === 200),
+    `GETs: ${gets.length}`);
+  const secret = gets.filter((q) => q.path.includes('security-credentials'));
+  c.ok('no request for IAM credentials', secret.length === 0, secret.map((q) => q.path).join(' '));
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -161,6 +229,11 @@ export const SCENARIOS: readonly Scenario[] = [
       if (first) c.equal('instance id same as boot 1', r.instanceId, first.instanceId);
     },
   },
+  {
+    id: 7, name: 'ec2-imdsv2-networkd', variant: 'networkd', imds: EC2_IMDS, smbios: EC2_SMBIOS,
+    nics: [{ mac: MAC1, net: '169.254.169.0/24' }], user: 'tester', files: [...FILES, DEBIAN_KEYS], boots: 1,
+    check: (c, r, _boot, _first, host) => ec2Checks(c, r, host),
+  },
 ];
 
-export const CI_SCENARIOS = [1, 4];
+export const CI_SCENARIOS = [1, 4, 7];

@@ -61,6 +61,8 @@ export interface Ec2Ethernet {
   addresses?: string[];
   routes?: Ec2Route[];
   'routing-policy'?: Ec2Rule[];
+  /** The table for routes learned from router advertisements (the IPv6 default route of a secondary NIC). */
+  'ra-overrides'?: { table: number };
 }
 
 export interface Ec2NetworkConfig {
@@ -123,10 +125,11 @@ export function ec2MetadataToV2(r: Reader, metadata: unknown, opts: Ec2Options =
     const addresses = secondaryAddresses(r, nic);
     if (addresses.length > 0) e.addresses = addresses;
     if (several && opts.policyRouting !== false && nic.mac !== primary && nic.deviceNumber !== undefined) {
-      const { routes, rules } = policyRouting(r, { ...nic, deviceNumber: nic.deviceNumber });
+      const { routes, rules, raTable } = policyRouting(r, { ...nic, deviceNumber: nic.deviceNumber });
       for (const o of [e['dhcp4-overrides'], e['dhcp6-overrides']]) if (o) o['use-routes'] = true;
       if (routes.length > 0) e.routes = routes;
       if (rules.length > 0) e['routing-policy'] = rules;
+      if (raTable !== undefined) e['ra-overrides'] = { table: raTable };
     }
     ethernets[name] = e;
   });

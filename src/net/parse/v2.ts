@@ -14,6 +14,7 @@ import type {
   BondParams,
   BridgeParams,
   DhcpOverrides,
+  RaOverrides,
   Interface,
   InterfaceType,
   NetworkState,
@@ -37,7 +38,7 @@ import {
 
 /** Keys every netplan device may carry that stratus reads. */
 const IP_KEYS = [
-  'dhcp4', 'dhcp6', 'dhcp4-overrides', 'dhcp6-overrides', 'addresses', 'gateway4', 'gateway6', 'nameservers', 'routes',
+  'dhcp4', 'dhcp6', 'dhcp4-overrides', 'dhcp6-overrides', 'ra-overrides', 'addresses', 'gateway4', 'gateway6', 'nameservers', 'routes',
   'routing-policy', 'mtu', 'accept-ra', 'optional', 'critical', 'renderer', 'macaddress', 'wakeonlan',
 ];
 /** netplan keys that only the netplan renderer carries (passed through as written). */
@@ -300,6 +301,11 @@ function readDevice(
     }
   }
 
+  if (present(cfg['ra-overrides'])) {
+    const o = readRaOverrides(r, cfg['ra-overrides'], [...path, 'ra-overrides']);
+    if (o) iface.raOverrides = o;
+  }
+
   if (type === 'bond' || type === 'bridge') {
     const members = present(cfg['interfaces']) ? r.list(cfg['interfaces'], [...path, 'interfaces']) : undefined;
     const list: string[] = [];
@@ -369,6 +375,28 @@ function readOverrides(r: Reader, raw: unknown, path: PathSegment[]): DhcpOverri
     } else {
       const b = r.bool(value, at);
       if (b !== undefined) out[field] = b;
+    }
+  }
+  return out;
+}
+
+/** netplan >= 1.1 `ra-overrides`: use-dns, use-domains (true, false or "route") and the route table. */
+function readRaOverrides(r: Reader, raw: unknown, path: PathSegment[]): RaOverrides | undefined {
+  const m = r.mapping(raw, path);
+  if (!m) return undefined;
+  const out: RaOverrides = {};
+  for (const [key, value] of Object.entries(m)) {
+    const at = [...path, key];
+    if (key === 'table') {
+      const n = r.int(value, at, 1, 4294967295);
+      if (n !== undefined) out.table = n;
+    } else if (key === 'use-domains' && value === 'route') {
+      out.useDomains = 'route';
+    } else if (key === 'use-dns' || key === 'use-domains') {
+      const b = r.bool(value, at);
+      if (b !== undefined) out[key === 'use-dns' ? 'useDns' : 'useDomains'] = b;
+    } else {
+      r.warn(at, 'unknown router advertisement override (netplan has use-dns, use-domains and table), ignored');
     }
   }
   return out;

@@ -249,4 +249,5 @@ function noteUnexpressed(iface: Interface, ctx: Context): void {
     const keys = Object.keys(overrides ?? {}).filter((k) => k !== 'routeMetric');
     if (keys.length > 0) ctx.notes.push(`${iface.name}: DHCPv${family} overrides (${keys.join(', ')}) cannot be expressed in ENI`);
   }
+  if (iface.raOverrides) ctx.notes.push(`${iface.name}: ra-overrides cannot be expressed in ENI (the kernel takes router advertisements itself)`);
 }

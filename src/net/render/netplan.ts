@@ -23,7 +23,10 @@ export interface NetplanOptions {
   path?: string;
   /** Text written before the YAML (default none). */
   header?: string;
-  /** netplan features of the target's netplan (e.g. "ipv6-mtu"), as `netplan info` lists them. */
+  /**
+   * netplan features of the target's netplan (e.g. "ipv6-mtu"), as `netplan info` lists them;
+   * "ra-overrides" stands for netplan >= 1.1, which reads `ra-overrides`.
+   */
   features?: readonly string[];
 }
 
@@ -35,9 +38,10 @@ const SECTIONS: readonly Section[] = ['ethernets', 'bonds', 'bridges', 'vlans'];
 
 export function renderNetplan(state: NetworkState, opts: NetplanOptions = {}): RenderResult {
   const notes: string[] = [];
+  const features = new Set(opts.features ?? []);
   const body = state.passthrough
-    ? passthrough(plainData(state.passthrough), notes)
-    : convert(state, new Set(opts.features ?? []), notes);
+    ? passthrough(withoutUnsupported(plainData(state.passthrough), features, notes), notes)
+    : convert(state, features, notes);
   // cloud-init always ends the header with a newline, so a missing header becomes an empty first line.
   let header = opts.header ?? '';
   if (!header.endsWith('\n')) header += '\n';
@@ -51,6 +55,34 @@ function plainData(v: unknown): YamlValue {
   if (Array.isArray(v)) return v.map(plainData);
   if (typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainData(x)]));
   return String(v);
+}
+
+/**
+ * The document without the device keys the target's netplan would reject
+ * (it refuses a whole file for one unknown key): `ra-overrides` before
+ * netplan 1.1. Each one dropped is noted.
+ */
+function withoutUnsupported(doc: YamlValue, features: ReadonlySet<string>, notes: string[]): YamlValue {
+  if (features.has('ra-overrides') || !isMap(doc)) return doc;
+  const out: Record<string, YamlValue> = { ...doc };
+  for (const [section, devices] of Object.entries(out)) {
+    if (!isMap(devices)) continue;
+    const kept: Record<string, YamlValue> = { ...devices };
+    let dropped = false;
+    for (const [id, device] of Object.entries(devices)) {
+      if (!isMap(device) || !('ra-overrides' in device)) continue;
+      const { 'ra-overrides': _ra, ...rest } = device;
+      kept[id] = rest;
+      dropped = true;
+      notes.push(`${id}: ra-overrides are not written (the target netplan predates 1.1); routes from router advertisements stay in the main table`);
+    }
+    if (dropped) out[section] = kept;
+  }
+  return out;
+}
+
+function isMap(v: YamlValue): v is Record<string, YamlValue> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

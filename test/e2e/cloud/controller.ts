@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Imds } from './imds.ts';
+import { sendImdsAnswer } from './imds-http.ts';
 import type { CloudSpec, ControllerRequest, ControllerResponse, HttpRequestSeen, HttpRoute, NicSpec, RunResult } from './types.ts';
 
 const LEASE_FILE = '/run/stratus-cloud-dnsmasq.leases';
@@ -295,25 +296,14 @@ function startHttp(): Promise<void> {
   ).then(() => undefined);
 }
 
-/** Turn the IMDS's answer into HTTP, with its delay, hang or cut connection. */
+/** Turn the IMDS's answer into HTTP; a hung response is held until the client goes or the cloud stops. */
 function answerImds(service: Imds, req: { method: string; path: string; headers: Record<string, string> }, res: ServerResponse, record: HttpRequestSeen): void {
   const a = service.answer(req, performance.now());
   if (a.hang) {
     hung.add(res);
     res.on('close', () => hung.delete(res));
-    return;
   }
-  setTimeout(() => {
-    const body = Buffer.from(a.body);
-    res.writeHead(a.status, { ...a.headers, 'content-length': String(body.length) });
-    if (a.cutAfterBytes === undefined) {
-      record.status = a.status;
-      res.end(body);
-      return;
-    }
-    // Destroyed only once the cut part has left, so the client does get it before the connection goes.
-    res.write(body.subarray(0, a.cutAfterBytes), () => res.destroy());
-  }, a.delayMs);
+  sendImdsAnswer(a, res, (status) => (record.status = status));
 }
 
 function needImds(): Imds {

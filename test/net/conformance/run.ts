@@ -268,17 +268,22 @@ export const EC2_DIFFERENCES: Record<string, { note: string; patch: (expected: J
     },
   },
   'test_ec2.TestConvertEc2MetadataNetworkConfig.test_convert_ec2_metadata_network_config_multi_nics_ipv4_ipv6_multi_ip': {
-    note: 'eth10: default route via 172.31.32.1 (not the mocked 172.31.1.0); rules carry priority 101; the secondary IPv6 address gets its subnet\'s /64 instead of /128',
+    note: 'eth10: default route via 172.31.32.1 (not the mocked 172.31.1.0); rules carry priority 101; the secondary IPv6 address gets its subnet\'s /64 instead of /128; routes from router advertisements (the IPv6 default) go to table 101',
     patch: (doc) => {
       const e = ethernet(doc, 'eth10');
       v4Default(e)['via'] = '172.31.32.1';
       withPriorities(e);
       e['addresses'] = ['2600:1f16:292:100:f153:12a3:c37c:11f9/64'];
+      e['ra-overrides'] = { table: 101 };
     },
   },
   'test_ec2.TestConvertEc2MetadataNetworkConfig.test_convert_ec2_metadata_network_config_multi_nics_ipv6_only': {
-    note: 'eth1 rules carry priority 101',
-    patch: (doc) => withPriorities(ethernet(doc, 'eth1')),
+    note: 'eth1 rules carry priority 101; routes from router advertisements (the IPv6 default) go to table 101',
+    patch: (doc) => {
+      const e = ethernet(doc, 'eth1');
+      withPriorities(e);
+      e['ra-overrides'] = { table: 101 };
+    },
   },
 };
 

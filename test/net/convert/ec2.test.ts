@@ -15,6 +15,7 @@ import { describe, test } from 'node:test';
 import { ec2MetadataToV2, type Ec2NetworkResult, type Ec2Options } from '../../../src/net/convert/ec2.ts';
 import { readNetworkInput } from '../../../src/net/input.ts';
 import { renderFor, type OutputKind } from '../../../src/net/render/for-target.ts';
+import { renderNetplan } from '../../../src/net/render/netplan.ts';
 import type { NetworkState } from '../../../src/net/state.ts';
 import { formatDiagnostic, type Diagnostic } from '../../../src/text/diagnostics.ts';
 import { Reader } from '../../../src/text/reader.ts';
@@ -146,6 +147,8 @@ const THREE_NICS_V2 = {
         { from: '10.0.2.20', table: 101, priority: 101 },
         { from: '2600:1f18:1:200::20', table: 101, priority: 101 },
       ],
+      // The IPv6 default route comes from router advertisements: it goes to the table too.
+      'ra-overrides': { table: 101 },
     },
     ens7: {
       match: { macaddress: THIRD },
@@ -206,6 +209,11 @@ describe('3 NICs on two network cards, IPv4 and IPv6, secondary addresses', () =
     assert.deepEqual(doc.network.ethernets['ens6']?.['routing-policy'], THREE_NICS_V2.ethernets.ens6['routing-policy']);
     assert.deepEqual(doc.network.ethernets['ens7']?.['routing-policy'], THREE_NICS_V2.ethernets.ens7['routing-policy']);
     assert.equal(doc.network.ethernets['eth0']?.['routing-policy'], undefined);
+    // Debian 12's and Ubuntu 22.04's netplan (0.10x) reject ra-overrides (netplan 1.1): left out, and said.
+    assert.equal(doc.network.ethernets['ens6']?.['ra-overrides'], undefined);
+    assert.ok(out.notes.some((n) => /^ens6: ra-overrides are not written/.test(n)), out.notes.join('\n'));
+    const newer = renderNetplan(state, { features: ['ra-overrides'] });
+    assert.match(newer.files[0]?.content ?? '', /ra-overrides:\n {16}table: 101\n/);
   });
 
   test('networkd', () => {
@@ -220,6 +228,9 @@ describe('3 NICs on two network cards, IPv4 and IPv6, secondary addresses', () =
     assert.match(ens7, /\[RoutingPolicyRule\]\nFrom=10\.0\.3\.30\nPriority=1101\nTable=1101\n/);
     assert.ok(ens7.includes('Gateway=10.0.3.1') && ens7.includes('Table=1101'));
     assert.ok(!eth0.includes('RoutingPolicyRule') && !eth0.includes('Table='));
+    // Routes from router advertisements (the IPv6 default through the router's link-local address) go to ens6's table.
+    assert.match(ens6, /\[IPv6AcceptRA\]\n(.+\n)*RouteTable=101\n/);
+    assert.ok(!ens7.includes('RouteTable=') && !eth0.includes('RouteTable='), `${ens7}\n${eth0}`);
     assert.match(eth0, /Address=2600:1f18:1:100::11\/64/);
   });
 
@@ -234,6 +245,8 @@ describe('3 NICs on two network cards, IPv4 and IPv6, secondary addresses', () =
     assert.match(ens6, /route\d+=0\.0\.0\.0\/0,10\.0\.2\.1\nroute\d+_options=table=101/);
     assert.match(ens6, /route\d+=2600:1f18:1:200::\/64\nroute\d+_options=table=101/);
     assert.ok(ens7.includes('routing-rule1=priority 1101 from 10.0.3.30 table 1101'), ens7);
+    assert.match(ens6, /\[ipv6\]\n(.+\n)*route-table=101\n/);
+    assert.ok(!ens7.includes('route-table='), ens7);
   });
 });
 

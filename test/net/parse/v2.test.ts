@@ -82,6 +82,20 @@ ethernets:
     assert.equal(s.useIpv6, true);
   });
 
+  test('ra-overrides (netplan 1.1): use-dns, use-domains and the route table; unknown keys and bad tables are located', () => {
+    const s = stateOf(`version: 2
+ethernets:
+  eth0:
+    dhcp6: true
+    ra-overrides: {use-dns: false, use-domains: route, table: 101, route-metric: 5}
+`);
+    assert.deepEqual(iface(s, 'eth0').raOverrides, { useDns: false, useDomains: 'route', table: 101 });
+    assert.deepEqual(s.warnings, ['network-config line 5: warning: ethernets.eth0.ra-overrides.route-metric: unknown router advertisement override (netplan has use-dns, use-domains and table), ignored']);
+    const errs = errorsOf('version: 2\nethernets:\n  eth0:\n    ra-overrides: {table: main}\n');
+    assert.equal(errs.length, 1);
+    assert.match(errs[0]!, /line 4.*ethernets\.eth0\.ra-overrides\.table/);
+  });
+
   test('addresses become static subnets: first of each family gets its gateway, the first gets the nameservers', () => {
     const s = stateOf(`version: 2
 ethernets:

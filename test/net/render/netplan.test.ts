@@ -76,6 +76,18 @@ network:
   );
 });
 
+test('ra-overrides are written for netplan >= 1.1 only; older netplan would reject the whole file', () => {
+  const state = stateOf('version: 2\nethernets:\n  eth0: {dhcp6: true, ra-overrides: {table: 101}}\n  eth1: {dhcp4: true}\n');
+  const old = render(state);
+  assert.deepEqual(device(old.doc, 'ethernets', 'eth0'), { dhcp6: true });
+  assert.deepEqual(old.notes, ['eth0: ra-overrides are not written (the target netplan predates 1.1); routes from router advertisements stay in the main table']);
+  const newer = render(state, { features: ['ra-overrides'] });
+  assert.deepEqual(device(newer.doc, 'ethernets', 'eth0'), { dhcp6: true, 'ra-overrides': { table: 101 } });
+  assert.deepEqual(newer.notes, []);
+  // the state's document is not changed by leaving the key out
+  assert.ok(JSON.stringify(state.passthrough).includes('ra-overrides'));
+});
+
 test('v1 → netplan: policy routing, route table, on-link, mtu, scope and type', () => {
   const state = stateOf(`
 version: 1

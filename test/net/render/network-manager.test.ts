@@ -73,6 +73,21 @@ ethernets:
   assert.deepEqual(lo.files.map((f) => f.path), ['etc/NetworkManager/conf.d/30-cloud-init-ip6-addr-gen-mode.conf']);
 });
 
+test('ra-overrides: the table for the automatic IPv6 routes; what has no keyfile property is noted', () => {
+  const { files, notes } = render(`
+version: 2
+ethernets:
+  eth0: {dhcp6: true, ra-overrides: {table: 101, use-dns: false}}
+  eth1: {addresses: ["2001:db8::5/64"], ra-overrides: {table: 102}}
+`);
+  assert.ok(section(profile(files, 'eth0'), 'ipv6')?.includes('route-table=101'), profile(files, 'eth0'));
+  assert.ok(!profile(files, 'eth1').includes('route-table='), profile(files, 'eth1'));
+  assert.deepEqual(notes, [
+    'eth0: ra-overrides use-dns/use-domains have no keyfile property for router advertisements alone; ignored',
+    'eth1: ra-overrides are not rendered: IPv6 is not automatic on this device',
+  ]);
+});
+
 test('rendering is deterministic and leaves the state untouched', () => {
   const yaml = 'version: 2\nethernets:\n  eth0: {addresses: [10.0.0.5/24], routes: [{to: 10.1.0.0/16, via: 10.0.0.1}]}\n';
   const state = stateOf(yaml);

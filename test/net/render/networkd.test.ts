@@ -289,6 +289,18 @@ ethernets:
   assert.deepEqual(notes, ['eth0: dhcp6-overrides use-routes has no systemd-networkd equivalent; not rendered']);
 });
 
+test('ra-overrides go to [IPv6AcceptRA]; with accept-ra false they are noted, not written', () => {
+  const { files, notes } = render(`
+version: 2
+ethernets:
+  eth0: {dhcp6: true, ra-overrides: {table: 101, use-dns: false, use-domains: route}}
+  eth1: {dhcp6: true, accept-ra: false, ra-overrides: {table: 102}}
+`);
+  assert.deepEqual(section(file(files, 'eth0.network'), 'IPv6AcceptRA'), ['RouteTable=101', 'UseDNS=False', 'UseDomains=route']);
+  assert.ok(!sections(file(files, 'eth1.network')).some(([n]) => n === 'IPv6AcceptRA'));
+  assert.deepEqual(notes, ['eth1: ra-overrides are not rendered: accept-ra is false']);
+});
+
 test('IPv6 modes, optional links and kept configuration', () => {
   const { files } = render(`
 version: 1

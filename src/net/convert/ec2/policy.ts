@@ -49,13 +49,16 @@ export function routeTable(nic: Ec2Nic & { deviceNumber: number }): number {
  * Routes for the table and rules into it. The rules' priority is the table
  * number: NetworkManager refuses a rule without a priority, and a fixed one
  * keeps each NIC's rules together and ahead of the main table (32766).
- * IPv6 gets the subnet routes and the rules but no default route: the
- * router's link-local address is learned from router advertisements only.
+ * IPv6 gets the subnet routes and the rules; its default route cannot be
+ * written, because the router's link-local address comes from router
+ * advertisements only, so `raTable` asks for the routes learned from them
+ * to go to the table too (netplan's `ra-overrides: {table}`).
  */
-export function policyRouting(r: Reader, nic: Ec2Nic & { deviceNumber: number }): { routes: Ec2Route[]; rules: Ec2Rule[] } {
+export function policyRouting(r: Reader, nic: Ec2Nic & { deviceNumber: number }): { routes: Ec2Route[]; rules: Ec2Rule[]; raTable?: number } {
   const table = routeTable(nic);
   const routes: Ec2Route[] = [];
   const rules: Ec2Rule[] = [];
+  let raTable: number | undefined;
   if (nic.ipv4.length > 0) {
     if (!nic.subnet4) {
       r.warn(nic.path, `NIC ${nic.mac} has IPv4 addresses but no subnet-ipv4-cidr-block, so it gets no IPv4 route table; traffic from its addresses leaves by the main table`);
@@ -76,9 +79,10 @@ export function policyRouting(r: Reader, nic: Ec2Nic & { deviceNumber: number })
         if (!nic.subnets6.some((c) => contains(c, a.address))) r.warn([...nic.path, 'ipv6s'], `${a.address} is in none of the NIC's subnet-ipv6-cidr-blocks`);
         rules.push({ from: a.address, table, priority: table });
       }
+      raTable = table;
     }
   }
-  return { routes, rules };
+  return { routes, rules, ...(raTable === undefined ? {} : { raTable }) };
 }
 
 /** A block as a route destination: as IMDS wrote it, or without host bits (which `ip route` refuses). */

@@ -72,6 +72,7 @@ export function renderIpConfig(kf: Keyfile, iface: Interface, ctx: IpContext): n
   addDns(kf, iface, ctx.fallbackDns, ctx.notes);
   addDhcpOverrides(kf, 'ipv4', iface.dhcp4Overrides, iface.name, ctx.notes);
   addDhcpOverrides(kf, 'ipv6', iface.dhcp6Overrides, iface.name, ctx.notes);
+  addRaOverrides(kf, iface, ctx.notes);
   if (ctx.isPort && iface.subnets.length > 0) {
     ctx.notes.push(`${iface.name}: is a bond or bridge port; NetworkManager ignores the IP settings of ports`);
   }
@@ -214,6 +215,24 @@ function addDns(kf: Keyfile, iface: Interface, fallback: IpContext['fallbackDns'
 
 function unique(list: string[]): string[] {
   return [...new Set(list)];
+}
+
+/**
+ * ra-overrides. NetworkManager has one table for every automatic IPv6 route
+ * of the profile (router advertisements and DHCPv6 alike); routes written
+ * with their own table keep it.
+ */
+function addRaOverrides(kf: Keyfile, iface: Interface, notes: string[]): void {
+  const o = iface.raOverrides;
+  if (!o) return;
+  if (kf.get('ipv6', 'method') !== 'auto' && kf.get('ipv6', 'method') !== 'dhcp') {
+    notes.push(`${iface.name}: ra-overrides are not rendered: IPv6 is not automatic on this device`);
+    return;
+  }
+  if (o.table !== undefined) kf.set('ipv6', 'route-table', String(o.table));
+  if (o.useDns !== undefined || o.useDomains !== undefined) {
+    notes.push(`${iface.name}: ra-overrides use-dns/use-domains have no keyfile property for router advertisements alone; ignored`);
+  }
 }
 
 function addDhcpOverrides(kf: Keyfile, family: Family, o: DhcpOverrides | undefined, ifname: string, notes: string[]): void {

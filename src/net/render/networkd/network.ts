@@ -213,6 +213,21 @@ function addDhcpClients(iface: Interface, subnets: Subnet[], file: UnitFile, not
   } else if (!dhcp6 && iface.dhcp6Overrides) {
     notes.push(`${iface.name}: dhcp6-overrides without DHCPv6 are not rendered`);
   }
+  addRaOverrides(iface, file, notes);
+}
+
+/** ra-overrides: networkd's [IPv6AcceptRA] (RouteTable= holds the RA default route and prefix routes). */
+function addRaOverrides(iface: Interface, file: UnitFile, notes: string[]): void {
+  const o = iface.raOverrides;
+  if (!o) return;
+  if (iface.acceptRa === false) {
+    notes.push(`${iface.name}: ra-overrides are not rendered: accept-ra is false`);
+    return;
+  }
+  const ra = file.single('IPv6AcceptRA').entries;
+  if (o.useDns !== undefined) ra.push(['UseDNS', pyBool(o.useDns)]);
+  if (o.useDomains !== undefined) ra.push(['UseDomains', typeof o.useDomains === 'boolean' ? pyBool(o.useDomains) : o.useDomains]);
+  if (o.table !== undefined) ra.push(['RouteTable', String(o.table)]);
 }
 
 function subnetNotes(iface: Interface, s: Subnet, notes: string[]): void {

@@ -64,6 +64,7 @@ export function renderIfcfg(iface: Interface, ctx: IfcfgContext): Ifcfg {
   if (rhel) renderDns(iface, vars, ctx);
   const routes = rhel ? placeRhelRoutes(iface, vars, ctx) : suseRoutes(iface, ctx);
   renderMembership(iface, vars, ctx);
+  if (iface.raOverrides) ctx.notes.push(`${iface.name}: ra-overrides are not written: sysconfig has no setting for router advertisement routes or DNS`);
   if (rhel) renderDhcpOverrides(iface, vars);
   else if (iface.dhcp4Overrides !== undefined || iface.dhcp6Overrides !== undefined) {
     ctx.notes.push(`${iface.name}: DHCP overrides are global settings in SUSE's /etc/sysconfig/network/dhcp; not written`);
