@@ -27,3 +27,8 @@ export function childProcess(): typeof import('node:child_process') {
 export function crypto(): typeof import('node:crypto') {
   return load()('node:crypto') as typeof import('node:crypto');
 }
+
+/** node:dns: only a datasource that resolves a name of its cloud (CloudStack's data-server) needs it. */
+export function dnsPromises(): typeof import('node:dns/promises') {
+  return load()('node:dns/promises') as typeof import('node:dns/promises');
+}

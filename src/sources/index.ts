@@ -9,6 +9,7 @@ const LOADERS: Record<string, () => Promise<Source>> = {
   ConfigDrive: async () => (await import('./configdrive/index.ts')).configDrive,
   OpenStack: async () => (await import('./openstack/index.ts')).openStack,
   Ec2: async () => (await import('./ec2/index.ts')).ec2,
+  CloudStack: async () => (await import('./cloudstack/index.ts')).cloudStack,
 };
 
 export const KNOWN_SOURCES: readonly string[] = Object.keys(LOADERS);

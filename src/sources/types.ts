@@ -48,6 +48,10 @@ export interface CrawlContext {
    * after. Throws DatasourceError when the network cannot be reached.
    */
   withNetwork<T>(probe: readonly string[], fn: (net: NetworkAccess) => Promise<T>, opts?: NetworkOptions): Promise<T>;
+  /** IPv4 addresses of `name`, asked of these DNS servers (not the process's resolver: under --root it is not the target's); [] when none. */
+  resolve4(name: string, servers: readonly string[]): Promise<string[]>;
+  /** The IPv4 default gateway of the network stratus runs in (live system only; null otherwise or when there is none). */
+  defaultGateway(): string | null;
 }
 
 export interface HttpGetOptions {
@@ -147,7 +151,23 @@ export interface Source {
    * Whether the cached instance is still the one running, decided from local
    * facts only (no crawl). null: cannot tell (the datasource is crawled again).
    */
-  checkInstanceId?(ctx: CrawlContext, cachedId: string): boolean | null;
+  checkInstanceId?(ctx: CrawlContext, cachedId: string, cached: Crawled): boolean | null;
+  /**
+   * Config stage: a new password the platform offers for the default user
+   * (CloudStack's password server); null when there is none or the source
+   * does not ask (`askedBefore`: it was asked on an earlier boot of this
+   * instance). Throws when the platform's service cannot be asked.
+   */
+  platformPassword?(ctx: CrawlContext, cached: Crawled, askedBefore: boolean): Promise<PlatformPassword | null>;
+}
+
+/** A password for the default user from the platform: set it, then acknowledge it. Never logged or stored. */
+export interface PlatformPassword {
+  password: string;
+  /** For messages: "CloudStack password server 10.1.1.1". */
+  source: string;
+  /** Tell the platform the password is set (it stops offering it). */
+  acknowledge(): Promise<void>;
 }
 
 /** A datasource file larger than this is refused (user-data is at most a few MiB on every cloud). */

@@ -89,6 +89,23 @@ export function makeStageContext(stage: StageName, fs: RootFs, opts: StageOption
   };
 }
 
+/** Whether this stage may use and change the network it runs in: the target is this machine, or --live-network says the namespace stands for it. */
+export function mayTouchNetwork(ctx: StageContext): boolean {
+  return !ctx.opts.dryRun && (ctx.opts.root === '/' || ctx.opts.liveNetwork === true);
+}
+
+/** The gateway of the first IPv4 default route in /proc/net/route text (little-endian hex); null when none. */
+export function procDefaultGateway(text: string): string | null {
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 8 || f[1] !== '00000000' || f[7] !== '00000000') continue;
+    const hex = f[2] ?? '';
+    if (!/^[0-9A-Fa-f]{8}$/.test(hex) || hex === '00000000') continue;
+    return [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
+  }
+  return null;
+}
+
 /** A datasource's view of the stage. */
 export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage): CrawlContext {
   /** Inside withNetwork: HTTP is allowed in the local stage too. */
@@ -138,6 +155,27 @@ export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage)
       if (stage !== 'network' && online === 0) throw new Error(`${url}: no network in the local stage (outside withNetwork)`);
       const { httpPut } = await import('../host/http.ts');
       return httpPut(url, { timeoutMs: 10_000, retries: 3, ...opts });
+    },
+    async resolve4(name, servers) {
+      if (stage !== 'network' && online === 0) throw new Error(`${name}: no network in the local stage (outside withNetwork)`);
+      if (!mayTouchNetwork(ctx) || servers.length === 0) return [];
+      const { Resolver } = (await import('../host/builtin.ts')).dnsPromises();
+      const r = new Resolver({ timeout: 2_000, tries: 2 });
+      r.setServers([...servers]);
+      try {
+        return await r.resolve4(name);
+      } catch (e) {
+        ctx.log.debug(`DNS ${name} from ${servers.join(', ')}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        return [];
+      }
+    },
+    defaultGateway() {
+      if (!mayTouchNetwork(ctx)) return null;
+      try {
+        return procDefaultGateway(readFileSync('/proc/net/route', 'utf8'));
+      } catch {
+        return null;
+      }
     },
     async withNetwork(probe, fn, opts = {}) {
       online++;

@@ -11,12 +11,9 @@ import { readInterfaces } from '../net/sysfs.ts';
 import { fallbackNetworkConfig } from '../net/convert/fallback.ts';
 import { DatasourceError, type NetworkAccess, type NetworkOptions } from '../sources/types.ts';
 import { isMapping, type Mapping } from '../text/reader.ts';
-import type { StageContext } from './context.ts';
+import { mayTouchNetwork, type StageContext } from './context.ts';
 
-/** Whether this stage may change the network it runs in. */
-export function mayTouchNetwork(ctx: StageContext): boolean {
-  return !ctx.opts.dryRun && (ctx.opts.root === '/' || ctx.opts.liveNetwork === true);
-}
+export { mayTouchNetwork } from './context.ts';
 
 function dhcpClientPriority(cfg: Mapping): string[] | undefined {
   const si = cfg['system_info'];

@@ -54,7 +54,7 @@ async function tryRestore(ctx: StageContext, cfg: Mapping, policy: CachePolicy):
     return r.cache;
   }
   const source = await loadSource(r.cache.crawled.dsname);
-  const same = source?.checkInstanceId?.(crawlContext(ctx, cfg, 'local'), iid) ?? null;
+  const same = source?.checkInstanceId?.(crawlContext(ctx, cfg, 'local'), iid, r.cache.crawled) ?? null;
   if (same === true) {
     ctx.log.info(`restored instance ${iid} from cache: ${r.cache.crawled.dsname} confirms the instance id locally`);
     return r.cache;

@@ -50,6 +50,11 @@ export async function modulesStage(ctx: StageContext, mode: 'config' | 'final'):
     ds: c.config,
   });
   const distro = targetDistro(ctx, system);
+  if (mode === 'config') {
+    // Loaded only here: most boots are on clouds without a password service.
+    const { applyPlatformPassword } = await import('./platform-password.ts');
+    await applyPlatformPassword(ctx, cfg, c, distro);
+  }
   await runModules(ctx, cfg, mode === 'config' ? 'cloud_config_modules' : 'cloud_final_modules', c, inst.isNew, distro, errors);
   if (mode === 'final') {
     const up = ctx.uptime().toFixed(2);

@@ -1,9 +1,11 @@
 // Boot runner: one QEMU (TCG) boot of a guest image with a seed ISO, serial console captured
-// line by line with host-elapsed timestamps, killed by PID after a hard timeout.
-import { spawn } from 'node:child_process';
+// line by line with host-elapsed timestamps, killed by PID after a hard timeout. With a VM network
+// (vm-network.ts) QEMU runs inside its namespace (nsenter execs QEMU: the PID stays QEMU's).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GuestImage } from './image.ts';
+import type { VmNetwork } from './vm-network.ts';
 
 export interface NicSpec {
   mac: string;
@@ -14,6 +16,11 @@ export interface NicSpec {
    * guestfwd; `addr` must lie inside `net`): each guest connection runs `socat` to 127.0.0.1:`hostPort`.
    */
   guestfwd?: readonly { addr: string; port: number; hostPort: number }[];
+  /**
+   * on the tap of the boot's VM network (BootOptions.network) instead of slirp: DHCP and DNS from its dnsmasq,
+   * its services at the server's address; `net` and `guestfwd` do not apply. At most one such NIC.
+   */
+  tap?: boolean;
 }
 
 export type DiskMode = { kind: 'snapshot' } | { kind: 'overlay'; qcow2: string };
@@ -30,6 +37,11 @@ export interface BootOptions {
   /** extra kernel command line words */
   append: readonly string[];
   timeoutSeconds: number;
+  /**
+   * QEMU runs inside this network's namespace, so a slirp NIC's guestfwd reaches the namespace's loopback,
+   * not the host's; NICs with `tap` attach to its tap.
+   */
+  network?: Pick<VmNetwork, 'netns' | 'tap'>;
 }
 
 export interface BootResult {
@@ -58,7 +70,15 @@ export function qemuArgs(o: BootOptions): string[] {
   } else {
     args.push('-drive', `file=${o.disk.qcow2},if=virtio,format=qcow2,cache=unsafe`);
   }
+  if (o.nics.filter((n) => n.tap).length > 1) throw new Error('at most one NIC can use the tap');
   o.nics.forEach((nic, i) => {
+    if (nic.tap) {
+      if (!o.network) throw new Error(`NIC ${nic.mac} is on the tap, but the boot has no VM network`);
+      if (nic.net || nic.guestfwd) throw new Error(`NIC ${nic.mac}: net and guestfwd are slirp options, not for the tap`);
+      args.push('-netdev', `tap,id=n${i},ifname=${o.network.tap},script=no,downscript=no`,
+        '-device', `virtio-net-pci,netdev=n${i},mac=${nic.mac}`);
+      return;
+    }
     const net = nic.net ? `,net=${nic.net}` : '';
     // socat's own messages go to a log file: its stderr is the guest's connection.
     const fwd = (nic.guestfwd ?? []).map((f) =>
@@ -74,7 +94,9 @@ export function qemuArgs(o: BootOptions): string[] {
 export function boot(o: BootOptions): Promise<BootResult> {
   const args = qemuArgs(o);
   if (args.some((a) => a.startsWith('user,') && !a.includes('restrict=on'))) throw new Error('every -netdev user needs restrict=on');
-  writeFileSync(join(o.runDir, 'qemu-cmdline.txt'), ['qemu-system-x86_64', ...args].map((a) => JSON.stringify(a)).join(' ') + '\n');
+  const argv = ['qemu-system-x86_64', ...args];
+  const cmdline = o.network ? o.network.netns.describe(argv) : argv.map((a) => JSON.stringify(a)).join(' ');
+  writeFileSync(join(o.runDir, 'qemu-cmdline.txt'), `${cmdline}\n`);
   const serialLog = join(o.runDir, 'serial.log');
   const out = createWriteStream(serialLog);
   const stderrLog = createWriteStream(join(o.runDir, 'qemu-stderr.log'));
@@ -90,19 +112,23 @@ export function boot(o: BootOptions): Promise<BootResult> {
     if (result.reportSeconds === undefined && line.includes('@@VMR begin|')) result.reportSeconds = secs();
   };
   return new Promise((resolve, reject) => {
-    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = o.network
+      ? o.network.netns.spawn(argv, ['ignore', 'pipe', 'pipe'])
+      : spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { stdout, stderr } = child;
+    if (!stdout || !stderr) throw new Error('QEMU spawned without output pipes');
     const pid = child.pid;
     const timer = setTimeout(() => {
       result.timedOut = true;
       if (pid !== undefined) process.kill(pid, 'SIGKILL');
     }, o.timeoutSeconds * 1000);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
+    stdout.setEncoding('utf8');
+    stdout.on('data', (chunk: string) => {
       const parts = (partial + chunk).split('\n');
       partial = parts.pop() ?? '';
       parts.forEach(onLine);
     });
-    child.stderr.pipe(stderrLog);
+    stderr.pipe(stderrLog);
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);

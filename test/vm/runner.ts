@@ -1,4 +1,4 @@
-// Runs one scenario on one flavour: image, seed ISO or host IMDS, one or two boots, report parsing and checks.
+// Runs one scenario on one flavour: image, seed ISO or host IMDS, VM network, one or two boots, report parsing and checks.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { boot, type BootResult, type DiskMode } from './boot.ts';
@@ -11,6 +11,7 @@ import { RUNS_DIR } from './paths.ts';
 import { parseReport, type VmReport } from './report.ts';
 import { IMDS_ADDRESS, type Scenario } from './scenarios.ts';
 import { buildSeedIso } from './seed.ts';
+import { startVmNetwork, type VmNetwork } from './vm-network.ts';
 
 export interface BootOutcome {
   boot: number;
@@ -65,8 +66,18 @@ export async function runScenario(
   };
   const append = [`vmtest.user=${sc.user}`, `vmtest.files=${sc.files.join(',')}`];
   // One IMDS for all boots of the scenario (a reboot meets the same instance), on the host's loopback only.
+  // QEMU runs inside a VM network's namespace, where the host's loopback (and so the host IMDS) is out of reach.
+  if (sc.imds && sc.vmNetwork) throw new Error(`${sc.name}: a host IMDS and a VM network do not mix; run the IMDS as a network service`);
   const imds: HostImds | undefined = sc.imds ? await startHostImds(sc.imds) : undefined;
+  let network: VmNetwork | undefined;
   try {
+    if (sc.vmNetwork) {
+      const { services, ...spec } = sc.vmNetwork;
+      const dir = join(base, 'net');
+      mkdirSync(dir, { recursive: true });
+      network = await startVmNetwork({ ...spec, dir, services: services?.(dir) ?? [] });
+      log(`[${sc.id} ${sc.name} / ${flavour}] VM network ${spec.subnet} on ${network.tap} in namespace net:[${network.netns.inode}] (logs: ${dir})`);
+    }
     const nics = sc.nics.map((n, i) =>
       (imds && i === 0 ? { ...n, guestfwd: [{ addr: IMDS_ADDRESS, port: 80, hostPort: imds.port }] } : n));
     let first: VmReport | undefined;
@@ -75,15 +86,18 @@ export async function runScenario(
       mkdirSync(runDir, { recursive: true });
       log(`[${sc.id} ${sc.name} / ${flavour}] boot ${n}/${sc.boots} (serial: ${join(runDir, 'serial.log')})`);
       const seen = imds?.requests.length ?? 0;
+      const mark = network?.mark();
       const res = await boot({
-        image, runDir, seedIso, qemuExtra: sc.smbios, nics, disk, append, timeoutSeconds: TIMEOUT_SECONDS,
+        image, runDir, seedIso, qemuExtra: sc.smbios, nics, disk, append, timeoutSeconds: TIMEOUT_SECONDS, network,
       });
+      const netFacts = network && mark ? network.factsSince(mark) : undefined;
+      if (netFacts) writeFileSync(join(runDir, 'network-facts.json'), JSON.stringify(netFacts, null, 1));
       const report = parseReport(res.lines);
       const imdsRequests = imds?.requests.slice(seen);
       if (imdsRequests) writeFileSync(join(runDir, 'imds-requests.json'), JSON.stringify(imdsRequests, null, 1));
       const c = new Checks();
       if (res.timedOut) c.fail(`QEMU killed after the ${TIMEOUT_SECONDS} s timeout`);
-      sc.check(c, report, n, first, { imdsRequests });
+      sc.check(c, report, n, first, { imdsRequests, network: netFacts });
       const { lines, ...result } = res;
       const b: BootOutcome = { boot: n, runDir, result, report, failures: c.failures };
       writeFileSync(join(runDir, 'report.json'), JSON.stringify({ ...b, excerpt: undefined }, null, 2));
@@ -94,10 +108,11 @@ export async function runScenario(
       outcome.boots.push(b);
       log(`[${sc.id} ${sc.name} / ${flavour}] boot ${n}: ${c.failures.length === 0 ? 'PASS' : 'FAIL'} in ${res.wallSeconds} s ` +
         `(state ${report.state || '?'}, final done at ${report.finalDoneSeconds ?? '?'} s` +
-        `${imdsRequests ? `, ${imdsRequests.length} IMDS requests` : ''})`);
+        `${imdsRequests ? `, ${imdsRequests.length} IMDS requests` : ''}${netFacts ? `, ${netFacts.dhcpAcks.length} DHCPACKs` : ''})`);
       first ??= report;
     }
   } finally {
+    await network?.close();
     await imds?.close();
   }
   // the overlay holds the guest's writes (hundreds of MB); the serial logs and report.json stay

@@ -4,15 +4,24 @@ import type { ImdsSpec } from '../e2e/cloud/types.ts';
 import type { NicSpec } from './boot.ts';
 import type { ImdsRequestSeen } from './imds-host.ts';
 import type { NetVariant } from './image.ts';
+import { REPO_DIR, VM_DIR } from './paths.ts';
 import type { VmReport } from './report.ts';
 import type { SeedSpec } from './seed.ts';
+import type { NetworkFacts, VmNetworkOptions, VmService } from './vm-network.ts';
 import { Checks, commonChecks } from './checks.ts';
 
 /** What the host saw during a boot. */
 export interface HostFacts {
   /** the requests the scenario's IMDS answered during this boot */
   imdsRequests?: readonly ImdsRequestSeen[];
+  /** the scenario's VM network during this boot: dnsmasq's DHCPACKs and the services' output */
+  network?: NetworkFacts;
 }
+
+/** A tap network in a private network namespace (vm-network.ts); `services` gets the directory of its logs. */
+export type VmNetworkSpec = Omit<VmNetworkOptions, 'dir' | 'services'> & {
+  services?: (dir: string) => readonly VmService[];
+};
 
 export interface Scenario {
   id: number;
@@ -24,6 +33,8 @@ export interface Scenario {
   imds?: ImdsSpec;
   /** QEMU -smbios arguments: the DMI identity of the cloud's instances */
   smbios?: readonly string[];
+  /** a tap network, up for all boots of the scenario, with QEMU inside its namespace; NICs with `tap` use it */
+  vmNetwork?: VmNetworkSpec;
   nics: readonly NicSpec[];
   /** the user user-data creates (reported with getent) */
   user: string;
@@ -72,11 +83,12 @@ runcmd:
 `;
 }
 
-const NOCLOUD: SeedSpec = {
+/** The NoCloud seed: MAC1 on DHCP with a static DNS server; `runcmd` lines are appended to the user-data's runcmd. */
+const nocloudSeed = (dns: string, runcmd: readonly string[] = []): SeedSpec => ({
   kind: 'cidata',
   files: {
     'meta-data': 'instance-id: iid-vmtest-nocloud-1\nlocal-hostname: vmtest-meta\n',
-    'user-data': userData('vmtest-nocloud'),
+    'user-data': userData('vmtest-nocloud') + runcmd.map((l) => `  - ${l}\n`).join(''),
     'network-config': `version: 2
 ethernets:
   eth0:
@@ -85,11 +97,45 @@ ethernets:
     set-name: eth0
     dhcp4: true
     nameservers:
-      addresses: [10.0.2.3]
+      addresses: [${dns}]
       search: [example.test]
 `,
   },
+});
+const NOCLOUD = nocloudSeed('10.0.2.3');
+
+// Scenario 9: scenario 1 with its NIC on a tap network (vm-network.ts) instead of slirp. The guest gets a fixed
+// DHCP address from dnsmasq, resolves data-server through it and fetches a page from an HTTP service inside the namespace.
+const TAP_SERVER = '10.9.8.1';
+const TAP_GUEST = '10.9.8.10';
+const TAP_DOMAIN = 'cs.example.test';
+const TAP_FETCH = '/var/lib/vmtest/fetch.txt';
+const TAP_BODY = 'hello from the tap network';
+const TAP_NETWORK: VmNetworkSpec = {
+  subnet: '10.9.8.0/24', serverAddress: TAP_SERVER, dhcpRange: { start: '10.9.8.10', end: '10.9.8.50' },
+  dhcpHosts: [{ mac: MAC1, address: TAP_GUEST }], dnsNames: { 'data-server': TAP_SERVER }, domain: TAP_DOMAIN,
+  services: () => [{
+    name: 'http', port: 80, cwd: REPO_DIR,
+    argv: [process.execPath, '--import', 'tsx', `${VM_DIR}/tap-http-server.ts`, TAP_SERVER, '80', TAP_BODY],
+  }],
 };
+// bash's /dev/tcp: the image has no curl; the name goes through the guest's resolver (dnsmasq).
+const TAP_RUNCMD = `[timeout, '60', bash, -c, 'exec 3<>/dev/tcp/data-server/80 && printf "GET /vmtest HTTP/1.0\\r\\nHost: data-server\\r\\n\\r\\n" >&3 && cat <&3 > ${TAP_FETCH}']`;
+
+function tapChecks(c: Checks, r: VmReport, host: HostFacts): void {
+  commonChecks(c, r, 'vmtest-nocloud', 'tester', HELLO);
+  c.address(r, MAC1, `${TAP_GUEST}/24`);
+  c.linkName(r, MAC1, 'eth0');
+  c.dns(r, 'nm', TAP_SERVER);
+  // No check of the DHCP domain (option 15) in resolv.conf: with the seed's own dns-search, NetworkManager lists only that.
+  const acks = host.network?.dhcpAcks ?? [];
+  c.ok('dnsmasq logged a DHCPACK for the NIC', acks.some((a) => a.mac === MAC1 && a.address === TAP_GUEST), JSON.stringify(acks));
+  const fetched = r.files[TAP_FETCH]?.lines ?? [];
+  c.ok('the guest fetched the page from data-server', fetched.includes(TAP_BODY), JSON.stringify(fetched.slice(0, 8)));
+  const seen = (host.network?.serviceOutput['http'] ?? '').split('\n').filter((l) => l.includes(`"from":"${TAP_GUEST}"`));
+  c.ok(`the HTTP service saw a request from ${TAP_GUEST}`, seen.some((l) => l.includes('"path":"/vmtest"')),
+    JSON.stringify(host.network?.serviceOutput['http'] ?? ''));
+}
 
 const CD_META = (uuid: string, name: string): string => JSON.stringify({
   uuid, hostname: name, name, availability_zone: 'nova', launch_index: 0,
@@ -233,6 +279,11 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 7, name: 'ec2-imdsv2-networkd', variant: 'networkd', imds: EC2_IMDS, smbios: EC2_SMBIOS,
     nics: [{ mac: MAC1, net: '169.254.169.0/24' }], user: 'tester', files: [...FILES, DEBIAN_KEYS], boots: 1,
     check: (c, r, _boot, _first, host) => ec2Checks(c, r, host),
+  },
+  {
+    id: 9, name: 'nocloud-nm-tap', variant: 'nm', seed: nocloudSeed(TAP_SERVER, [TAP_RUNCMD]), vmNetwork: TAP_NETWORK,
+    nics: [{ mac: MAC1, tap: true }], user: 'tester', files: [...FILES, TAP_FETCH], boots: 1,
+    check: (c, r, _boot, _first, host) => tapChecks(c, r, host),
   },
 ];
 

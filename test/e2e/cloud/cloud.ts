@@ -19,9 +19,37 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import type { CloudSpec, ControllerRequest, ControllerResponse, HttpRequestSeen, HttpRoute, ImdsSettings, ImdsTree, NicSpec, RunResult } from './types.ts';
+import type {
+  CloudSpec,
+  CloudStackVrUpdate,
+  ControllerRequest,
+  ControllerResponse,
+  HttpRequestSeen,
+  HttpRoute,
+  ImdsSettings,
+  ImdsTree,
+  NicSpec,
+  RunResult,
+  VrPasswordLogEntry,
+} from './types.ts';
 
-export type { CloudSpec, HttpRoute, HttpRequestSeen, ImdsFault, ImdsSettings, ImdsSpec, ImdsTree, NicDhcp, NicIpv6, NicSpec, RunResult } from './types.ts';
+export type {
+  CloudSpec,
+  CloudStackVrSettings,
+  CloudStackVrSpec,
+  CloudStackVrUpdate,
+  HttpRoute,
+  HttpRequestSeen,
+  ImdsFault,
+  ImdsSettings,
+  ImdsSpec,
+  ImdsTree,
+  NicDhcp,
+  NicIpv6,
+  NicSpec,
+  RunResult,
+  VrPasswordLogEntry,
+} from './types.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const CONTROLLER = fileURLToPath(new URL('./controller.ts', import.meta.url));
@@ -83,6 +111,12 @@ export interface TestCloud {
   imdsConfigure(settings: ImdsSettings): Promise<void>;
   /** IMDS: `appear` delays count from now. */
   imdsResetClock(): Promise<void>;
+  /** CloudStack VR (http.cloudstack): the operator resets the password; it is pending (offered) until acknowledged. null withdraws it. */
+  vrSetPassword(password: string | null): Promise<void>;
+  /** CloudStack VR: change the settings or values named (null clears one); metadataDown / passwordDown close or reopen the ports. */
+  vrConfigure(update: CloudStackVrUpdate): Promise<void>;
+  /** CloudStack VR: every password server request so far (passwords logged as "<password>"). */
+  vrPasswordLog(): Promise<VrPasswordLogEntry[]>;
   /** dnsmasq's lease file. */
   dhcpLeases(): Promise<string>;
   /** What the controller and dnsmasq logged (for failure messages). */
@@ -174,6 +208,9 @@ export async function startCloud(spec: CloudSpec, opts: { startTimeoutMs?: numbe
     imdsDelete: async (path) => void (await call({ op: 'imdsDelete', path })),
     imdsConfigure: async (settings) => void (await call({ op: 'imdsConfigure', settings })),
     imdsResetClock: async () => void (await call({ op: 'imdsResetClock' })),
+    vrSetPassword: async (password) => void (await call({ op: 'vrSetPassword', password })),
+    vrConfigure: async (update) => void (await call({ op: 'vrConfigure', update })),
+    vrPasswordLog: () => call({ op: 'vrPasswordLog' }) as Promise<VrPasswordLogEntry[]>,
     dhcpLeases: () => call({ op: 'dhcpLeases' }) as Promise<string>,
     log: () => log,
     close,

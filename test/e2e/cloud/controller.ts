@@ -5,7 +5,8 @@
  * sandbox, the kernel ends this process, dnsmasq and every command run in
  * the instance namespace, and both namespaces disappear with them.
  *
- * It serves HTTP itself (routes given as data), runs dnsmasq for DHCP and
+ * It serves HTTP itself (routes given as data, an EC2 IMDS or a CloudStack
+ * virtual router as classes answering requests), runs dnsmasq for DHCP and
  * DNS, makes veth pairs into the "instance" namespace, and runs commands
  * there. Requests arrive as JSON lines on stdin; answers leave as JSON
  * lines on stdout (nothing else is written to stdout).
@@ -15,6 +16,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createInterface } from 'node:readline';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { CloudStackVr, VR_METADATA_PORT, VR_PASSWORD_PORT } from './cloudstack-vr.ts';
 import { Imds } from './imds.ts';
 import { sendImdsAnswer } from './imds-http.ts';
 import type { CloudSpec, ControllerRequest, ControllerResponse, HttpRequestSeen, HttpRoute, NicSpec, RunResult } from './types.ts';
@@ -26,9 +28,14 @@ let routes: HttpRoute[] = spec.http?.routes ?? [];
 const seen: HttpRequestSeen[] = [];
 /** How many injected failures each route has answered (failFirst). */
 const failures = new Map<HttpRoute, number>();
-const servers: Server[] = [];
+/** The HTTP servers listening now, by "<port> <address>". */
+const servers = new Map<string, Server>();
+/** stopHttp was called: no port opens again (not even when vrConfigure brings a VR service back up). */
+let httpStopped = false;
 /** The EC2 metadata service, when the spec has one: answers what no route matches. */
 const imds = spec.http?.imds ? new Imds(spec.http.imds, performance.now()) : undefined;
+/** The CloudStack virtual router, when the spec has one: metadata for what no route matches on port 80, its password server on 8080. */
+const vr = spec.http?.cloudstack ? new CloudStackVr(spec.http.cloudstack, performance.now()) : undefined;
 /** Requests the IMDS hangs on purpose: stopHttp ends them, or server.close() would wait for them forever. */
 const hung = new Set<ServerResponse>();
 let dnsmasq: { child: ChildProcess; closed: Promise<void> } | undefined;
@@ -247,53 +254,114 @@ async function removeNic(name: string): Promise<void> {
   nics.delete(name);
 }
 
+/** The port routes (and an IMDS, or a VR's metadata service) are served on. */
+function mainPort(): number {
+  return spec.http?.port ?? 80;
+}
+
+/** The ports that should be listening now: the main one, or a VR's two while their services are up. */
+function wantedPorts(): number[] {
+  if (!spec.http || httpStopped) return [];
+  if (!vr) return [mainPort()];
+  return [VR_METADATA_PORT, VR_PASSWORD_PORT].filter((p) => vr.listening(p));
+}
+
+/** Every port this cloud may serve HTTP on. */
+function allPorts(): number[] {
+  return vr ? [VR_METADATA_PORT, VR_PASSWORD_PORT] : [mainPort()];
+}
+
+/** Open and close servers until exactly the wanted ports listen on every `http.listen` address. */
+async function syncHttp(): Promise<void> {
+  const listen = spec.http?.listen ?? [];
+  const wanted = wantedPorts();
+  const work: Promise<void>[] = [];
+  for (const port of allPorts()) {
+    for (const host of listen) {
+      const key = `${port} ${host}`;
+      const server = servers.get(key);
+      if (wanted.includes(port) && !server) work.push(listenOn(port, host));
+      if (!wanted.includes(port) && server) {
+        servers.delete(key);
+        work.push(closeServer(server));
+      }
+    }
+  }
+  await Promise.all(work);
+}
+
+/** Stop a server at once: no new connections, open ones (keep-alive, slow answers) cut. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+function listenOn(port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const server = createServer((req, res) => {
+      const path = req.url ?? '/';
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : (v ?? '');
+      const method = req.method ?? 'GET';
+      const record: HttpRequestSeen = { method, path, headers, local: req.socket.localAddress ?? '', port };
+      seen.push(record);
+      req.resume();
+      // A VR's password server has its port to itself: routes are for the main port (80 with a VR).
+      if (vr && port === VR_PASSWORD_PORT) {
+        req.on('end', () => answerVr(vr, { port, method, path, headers }, res, record));
+        return;
+      }
+      const route = routes.find((r) => r.path === path && (r.method === undefined || r.method === req.method));
+      const answer = () => {
+        if (!route) {
+          record.status = 404;
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+          return;
+        }
+        const failed = failures.get(route) ?? 0;
+        if (route.failFirst && failed < route.failFirst.count) {
+          failures.set(route, failed + 1);
+          record.status = route.failFirst.status;
+          res.writeHead(route.failFirst.status, { 'content-type': 'text/plain' }).end('injected failure\n');
+          return;
+        }
+        record.status = route.status ?? 200;
+        res.writeHead(route.status ?? 200, route.headers ?? {}).end((route.body ?? '').repeat(route.repeat ?? 1));
+      };
+      req.on('end', () => {
+        if (!route && imds) {
+          answerImds(imds, { method, path, headers }, res, record);
+          return;
+        }
+        if (!route && vr) {
+          answerVr(vr, { port, method, path, headers }, res, record);
+          return;
+        }
+        if (route?.delayMs) setTimeout(answer, route.delayMs);
+        else answer();
+      });
+    });
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      servers.set(`${port} ${host}`, server);
+      resolve();
+    });
+  });
+}
+
 function startHttp(): Promise<void> {
   const http = spec.http;
   if (!http) return Promise.resolve();
-  const port = http.port ?? 80;
-  return Promise.all(
-    http.listen.map(
-      (host) =>
-        new Promise<void>((resolve, reject) => {
-          const server = createServer((req, res) => {
-            const path = req.url ?? '/';
-            const headers: Record<string, string> = {};
-            for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : (v ?? '');
-            const record: HttpRequestSeen = { method: req.method ?? 'GET', path, headers, local: req.socket.localAddress ?? '' };
-            seen.push(record);
-            const route = routes.find((r) => r.path === path && (r.method === undefined || r.method === req.method));
-            const answer = () => {
-              if (!route) {
-                record.status = 404;
-                res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-                return;
-              }
-              const failed = failures.get(route) ?? 0;
-              if (route.failFirst && failed < route.failFirst.count) {
-                failures.set(route, failed + 1);
-                record.status = route.failFirst.status;
-                res.writeHead(route.failFirst.status, { 'content-type': 'text/plain' }).end('injected failure\n');
-                return;
-              }
-              record.status = route.status ?? 200;
-              res.writeHead(route.status ?? 200, route.headers ?? {}).end((route.body ?? '').repeat(route.repeat ?? 1));
-            };
-            req.resume();
-            req.on('end', () => {
-              if (!route && imds) {
-                answerImds(imds, { method: req.method ?? 'GET', path, headers }, res, record);
-                return;
-              }
-              if (route?.delayMs) setTimeout(answer, route.delayMs);
-              else answer();
-            });
-          });
-          server.once('error', reject);
-          server.listen(port, host, () => resolve());
-          servers.push(server);
-        }),
-    ),
-  ).then(() => undefined);
+  if (http.cloudstack && http.imds) return Promise.reject(new Error('http.cloudstack and http.imds both answer /latest/meta-data/: give one'));
+  if (http.cloudstack && mainPort() !== VR_METADATA_PORT) return Promise.reject(new Error(`http.cloudstack serves port ${VR_METADATA_PORT}: leave http.port unset`));
+  return syncHttp();
+}
+
+/** Turn the VR's answer into HTTP (the same adapter as the IMDS's: the answers have the same shape). */
+function answerVr(service: CloudStackVr, req: { port: number; method: string; path: string; headers: Record<string, string> }, res: ServerResponse, record: HttpRequestSeen): void {
+  sendImdsAnswer(service.answer(req, performance.now()), res, (status) => (record.status = status));
 }
 
 /** Turn the IMDS's answer into HTTP; a hung response is held until the client goes or the cloud stops. */
@@ -309,6 +377,11 @@ function answerImds(service: Imds, req: { method: string; path: string; headers:
 function needImds(): Imds {
   if (!imds) throw new Error('this cloud has no IMDS (CloudSpec.http.imds)');
   return imds;
+}
+
+function needVr(): CloudStackVr {
+  if (!vr) throw new Error('this cloud has no CloudStack virtual router (CloudSpec.http.cloudstack)');
+  return vr;
 }
 
 async function handle(req: ControllerRequest): Promise<unknown> {
@@ -348,10 +421,14 @@ async function handle(req: ControllerRequest): Promise<unknown> {
       } catch {
         return '';
       }
-    case 'stopHttp':
+    case 'stopHttp': {
+      httpStopped = true;
       for (const res of hung) res.destroy();
-      await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+      const all = [...servers.values()];
+      servers.clear();
+      await Promise.all(all.map((s) => new Promise((r) => s.close(r))));
       return null;
+    }
     case 'setLinkUp':
       await setLinkUp(req.name, req.up);
       return null;
@@ -367,6 +444,16 @@ async function handle(req: ControllerRequest): Promise<unknown> {
     case 'imdsResetClock':
       needImds().resetClock(performance.now());
       return null;
+    case 'vrSetPassword':
+      needVr().setPassword(req.password);
+      return null;
+    case 'vrConfigure':
+      needVr().configure(req.update);
+      // metadataDown / passwordDown open or close the ports.
+      await syncHttp();
+      return null;
+    case 'vrPasswordLog':
+      return needVr().passwordLog();
   }
 }
 

@@ -85,6 +85,8 @@ export interface HttpRequestSeen {
   headers: Record<string, string>;
   /** The server address it arrived on. */
   local: string;
+  /** The server port it arrived on (http.port, or a CloudStack VR's 80 and 8080). */
+  port: number;
   /**
    * The status answered. Absent while no answer has gone out when the
    * record was read (a delayed or hung request), or when the connection was
@@ -172,6 +174,56 @@ export interface ImdsSpec extends ImdsSettings {
   tree: ImdsTree;
 }
 
+/** A CloudStack virtual router's settings: what vrConfigure changes besides the values. */
+export interface CloudStackVrSettings {
+  /** Added to every answer on both ports (a slow VR). */
+  latencyMs?: number;
+  /** The metadata service is down: nothing listens on port 80 (connections are refused, as with the VR's Apache stopped). */
+  metadataDown?: boolean;
+  /** The password server is down: nothing listens on port 8080. */
+  passwordDown?: boolean;
+  /** The first `count` metadata requests (port 80) get `status` (an Apache error page) instead (a flapping service). */
+  metadataFailFirst?: { count: number; status: number };
+  /** The password server answers every request `bad_request` (a server that lost track of the instance). */
+  passwordBadRequest?: boolean;
+}
+
+/**
+ * Apache CloudStack's virtual router as an instance sees it (cloudstack-vr.ts):
+ * the metadata service on port 80, the password server on port 8080.
+ */
+export interface CloudStackVrSpec extends CloudStackVrSettings {
+  /**
+   * Key → value under /latest/meta-data/ ("instance-id", "local-hostname",
+   * "public-keys": the keys one per line …); only these are listed and served.
+   */
+  metaData: Record<string, string>;
+  /** Served as given at /latest/user-data; absent: 404. */
+  userData?: string;
+  /** A password pending at start (offered to send_my_password until acknowledged). */
+  password?: string;
+}
+
+/**
+ * A change to a running VR (vrConfigure): the keys given replace their
+ * values, omitted ones stay; null clears a setting or the user data.
+ * `metaData` replaces the whole set of keys.
+ */
+export type CloudStackVrUpdate = { [K in keyof CloudStackVrSettings]?: CloudStackVrSettings[K] | null } & {
+  metaData?: Record<string, string>;
+  userData?: string | null;
+};
+
+/** One request the VR's password server answered. */
+export interface VrPasswordLogEntry {
+  /** Milliseconds since the VR started. */
+  at: number;
+  /** The DomU_Request header's value; null when there was none. */
+  request: string | null;
+  /** The body answered, with a password replaced by the literal "<password>" (logs never hold one). */
+  answer: string;
+}
+
 export interface CloudSpec {
   nics: NicSpec[];
   /** Extra addresses of the cloud (169.254.169.254, fd00:ec2::254, a virtual router), held on the cloud's loopback (/32, /128). */
@@ -179,7 +231,8 @@ export interface CloudSpec {
   /** DNS names answered by dnsmasq (name → IPv4), e.g. { "data-server": "169.254.169.254" }. */
   dnsNames?: Record<string, string>;
   /**
-   * HTTP servers on port `port` (default 80) of each address in `listen`:
+   * HTTP servers on port `port` (default 80) of each address in `listen`
+   * (and on 8080 too with a CloudStack VR):
    * IPv4, IPv6 ("fd00:ec2::254"), or IPv6 link-local with the cloud-side
    * NIC as scope ("fe80::a9fe:a9fe%ceth0").
    */
@@ -189,6 +242,13 @@ export interface CloudSpec {
     routes?: HttpRoute[];
     /** An EC2 IMDS (imds.ts) for every request no route matches (routes take precedence: a test can override one path). */
     imds?: ImdsSpec;
+    /**
+     * A CloudStack virtual router (cloudstack-vr.ts) on every `listen`
+     * address: its metadata service on port 80 for every request no route
+     * matches, its password server on port 8080. Needs `port` unset or 80;
+     * not together with `imds` (both answer /latest/meta-data/).
+     */
+    cloudstack?: CloudStackVrSpec;
   };
   /** Seconds dnsmasq waits before each DHCP reply (fault injection). */
   dhcpReplyDelaySeconds?: number;
@@ -217,6 +277,9 @@ export type ControllerRequest =
   | { op: 'imdsSet'; path: string; value: string | ImdsTree }
   | { op: 'imdsDelete'; path: string }
   | { op: 'imdsConfigure'; settings: ImdsSettings }
-  | { op: 'imdsResetClock' };
+  | { op: 'imdsResetClock' }
+  | { op: 'vrSetPassword'; password: string | null }
+  | { op: 'vrConfigure'; update: CloudStackVrUpdate }
+  | { op: 'vrPasswordLog' };
 
 export type ControllerResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
