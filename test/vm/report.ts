@@ -48,6 +48,8 @@ export interface VmReport {
   failedLogs: Record<string, string[]>;
   /** keyed by the name asked for: cloud-init-local.service, cloud-init.service, cloud-config.service, cloud-final.service */
   units: Record<string, UnitTimes>;
+  /** NetworkManager.service, systemd-networkd.service, networking.service by id (inactive ones too) */
+  netUnits: Record<string, UnitTimes>;
   /** `systemd-analyze blame` seconds by unit id as listed */
   blame: Record<string, number>;
   /** `systemd-analyze time` total seconds */
@@ -148,6 +150,7 @@ export function parseReport(serial: readonly string[]): VmReport {
     failed: all('failed').filter((x) => x !== ''),
     failedLogs: {},
     units: {},
+    netUnits: {},
     blame: {},
     bootLine: one('time'),
     agent: one('agent'),
@@ -174,6 +177,10 @@ export function parseReport(serial: readonly string[]): VmReport {
     const u = units[i];
     if (u !== undefined) r.units[name] = parseUnit(u);
   });
+  for (const line of all('netunit')) {
+    const u = parseUnit(line);
+    if (u.id) r.netUnits[u.id] = u;
+  }
   const final = r.units['cloud-final.service'];
   if (final && final.execExitUs > 0) r.finalDoneSeconds = Math.round(final.execExitUs / 1e4) / 100;
   for (const line of all('blame')) {

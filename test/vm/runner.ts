@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { boot, type BootResult, type DiskMode } from './boot.ts';
 import { Checks } from './checks.ts';
 import type { Deb } from './deb.ts';
+import { findInFile } from './disk-scan.ts';
 import { exec } from './exec.ts';
 import { startHostImds, type HostImds } from './imds-host.ts';
 import { ensureImage, type Flavour, type GuestImage } from './image.ts';
@@ -56,7 +57,8 @@ export async function runScenario(
     await buildSeedIso(sc.seed, seedIso, join(base, 'seed.log'));
   }
   let disk: DiskMode = { kind: 'snapshot' };
-  if (sc.boots > 1) {
+  // A second boot needs the first one's writes; a secrets scan reads them after each boot.
+  if (sc.boots > 1 || sc.secrets) {
     const qcow2 = join(base, 'disk.qcow2');
     await exec('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image.disk, '-F', 'raw', qcow2], { log: join(base, 'qemu-img.log') });
     disk = { kind: 'overlay', qcow2 };
@@ -97,7 +99,8 @@ export async function runScenario(
       if (imdsRequests) writeFileSync(join(runDir, 'imds-requests.json'), JSON.stringify(imdsRequests, null, 1));
       const c = new Checks();
       if (res.timedOut) c.fail(`QEMU killed after the ${TIMEOUT_SECONDS} s timeout`);
-      sc.check(c, report, n, first, { imdsRequests, network: netFacts });
+      const secretsOnDisk = sc.secrets && disk.kind === 'overlay' ? findInFile(disk.qcow2, sc.secrets) : undefined;
+      sc.check(c, report, n, first, { imdsRequests, network: netFacts, secretsOnDisk });
       const { lines, ...result } = res;
       const b: BootOutcome = { boot: n, runDir, result, report, failures: c.failures };
       writeFileSync(join(runDir, 'report.json'), JSON.stringify({ ...b, excerpt: undefined }, null, 2));
@@ -116,6 +119,6 @@ export async function runScenario(
     await imds?.close();
   }
   // the overlay holds the guest's writes (hundreds of MB); the serial logs and report.json stay
-  if (sc.boots > 1) rmSync(join(base, 'disk.qcow2'), { force: true });
+  if (disk.kind === 'overlay') rmSync(disk.qcow2, { force: true });
   return outcome;
 }

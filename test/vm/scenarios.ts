@@ -1,6 +1,9 @@
 // The VM scenarios: each is data (image variant, seed tree or IMDS, NICs, boots) plus assertions on the guest report.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sha512Crypt } from '../../src/text/sha512-crypt.ts';
 import { awsTree } from '../e2e/cloud/imds.ts';
-import type { ImdsSpec } from '../e2e/cloud/types.ts';
+import type { CloudStackVrSpec, ImdsSpec } from '../e2e/cloud/types.ts';
 import type { NicSpec } from './boot.ts';
 import type { ImdsRequestSeen } from './imds-host.ts';
 import type { NetVariant } from './image.ts';
@@ -16,6 +19,8 @@ export interface HostFacts {
   imdsRequests?: readonly ImdsRequestSeen[];
   /** the scenario's VM network during this boot: dnsmasq's DHCPACKs and the services' output */
   network?: NetworkFacts;
+  /** indexes of the scenario's `secrets` found on the guest's disk after this boot */
+  secretsOnDisk?: readonly number[];
 }
 
 /** A tap network in a private network namespace (vm-network.ts); `services` gets the directory of its logs. */
@@ -33,6 +38,8 @@ export interface Scenario {
   imds?: ImdsSpec;
   /** QEMU -smbios arguments: the DMI identity of the cloud's instances */
   smbios?: readonly string[];
+  /** strings that must appear nowhere the guest wrote (its disk overlay is scanned after each boot) */
+  secrets?: readonly string[];
   /** a tap network, up for all boots of the scenario, with QEMU inside its namespace; NICs with `tap` use it */
   vmNetwork?: VmNetworkSpec;
   nics: readonly NicSpec[];
@@ -103,39 +110,6 @@ ethernets:
   },
 });
 const NOCLOUD = nocloudSeed('10.0.2.3');
-
-// Scenario 9: scenario 1 with its NIC on a tap network (vm-network.ts) instead of slirp. The guest gets a fixed
-// DHCP address from dnsmasq, resolves data-server through it and fetches a page from an HTTP service inside the namespace.
-const TAP_SERVER = '10.9.8.1';
-const TAP_GUEST = '10.9.8.10';
-const TAP_DOMAIN = 'cs.example.test';
-const TAP_FETCH = '/var/lib/vmtest/fetch.txt';
-const TAP_BODY = 'hello from the tap network';
-const TAP_NETWORK: VmNetworkSpec = {
-  subnet: '10.9.8.0/24', serverAddress: TAP_SERVER, dhcpRange: { start: '10.9.8.10', end: '10.9.8.50' },
-  dhcpHosts: [{ mac: MAC1, address: TAP_GUEST }], dnsNames: { 'data-server': TAP_SERVER }, domain: TAP_DOMAIN,
-  services: () => [{
-    name: 'http', port: 80, cwd: REPO_DIR,
-    argv: [process.execPath, '--import', 'tsx', `${VM_DIR}/tap-http-server.ts`, TAP_SERVER, '80', TAP_BODY],
-  }],
-};
-// bash's /dev/tcp: the image has no curl; the name goes through the guest's resolver (dnsmasq).
-const TAP_RUNCMD = `[timeout, '60', bash, -c, 'exec 3<>/dev/tcp/data-server/80 && printf "GET /vmtest HTTP/1.0\\r\\nHost: data-server\\r\\n\\r\\n" >&3 && cat <&3 > ${TAP_FETCH}']`;
-
-function tapChecks(c: Checks, r: VmReport, host: HostFacts): void {
-  commonChecks(c, r, 'vmtest-nocloud', 'tester', HELLO);
-  c.address(r, MAC1, `${TAP_GUEST}/24`);
-  c.linkName(r, MAC1, 'eth0');
-  c.dns(r, 'nm', TAP_SERVER);
-  // No check of the DHCP domain (option 15) in resolv.conf: with the seed's own dns-search, NetworkManager lists only that.
-  const acks = host.network?.dhcpAcks ?? [];
-  c.ok('dnsmasq logged a DHCPACK for the NIC', acks.some((a) => a.mac === MAC1 && a.address === TAP_GUEST), JSON.stringify(acks));
-  const fetched = r.files[TAP_FETCH]?.lines ?? [];
-  c.ok('the guest fetched the page from data-server', fetched.includes(TAP_BODY), JSON.stringify(fetched.slice(0, 8)));
-  const seen = (host.network?.serviceOutput['http'] ?? '').split('\n').filter((l) => l.includes(`"from":"${TAP_GUEST}"`));
-  c.ok(`the HTTP service saw a request from ${TAP_GUEST}`, seen.some((l) => l.includes('"path":"/vmtest"')),
-    JSON.stringify(host.network?.serviceOutput['http'] ?? ''));
-}
 
 const CD_META = (uuid: string, name: string): string => JSON.stringify({
   uuid, hostname: name, name, availability_zone: 'nova', launch_index: 0,
@@ -231,6 +205,71 @@ function ec2Checks(c: Checks, r: VmReport, host: HostFacts): void {
   c.ok('no request for IAM credentials', secret.length === 0, secret.map((q) => q.path).join(' '));
 }
 
+// CloudStack on the NetworkManager image: the NIC on a tap network (vm-network.ts) whose DHCP server, DNS
+// (data-server) and virtual router (metadata :80, password server :8080) are one address, as on a CloudStack
+// guest network. DMI as CloudStack's KVM agent sets it: the product name, and the VM's UUID (its vm-id). Two boots:
+// the password is set and acknowledged on the first, not asked for on the second; it is on no disk block.
+const CS_VR = '10.9.8.1';
+const CS_GUEST = '10.9.8.10';
+const CS_UUID = '3f6e1c2a-9b8d-4e7f-a1c2-d3e4f5a6b7c8';
+const CS_PASSWORD = 'Cs-VmTest pw 9137!';
+const CS_SHADOW = '/etc/shadow';
+const CS_SSHD = '/etc/ssh/sshd_config.d/50-cloud-init.conf';
+const CS_VR_SPEC: CloudStackVrSpec = {
+  metaData: {
+    'service-offering': 'Small Instance', 'availability-zone': 'zone-1', 'local-ipv4': CS_GUEST, 'local-hostname': 'vmtest-cs',
+    'public-ipv4': '203.0.113.31', 'public-hostname': '203.0.113.31', 'instance-id': 'i-2-31-VM', 'vm-id': CS_UUID,
+    'public-keys': VMTEST_KEY,
+  },
+  userData: userData(undefined, true),
+  password: CS_PASSWORD,
+};
+const CS_NETWORK: VmNetworkSpec = {
+  subnet: '10.9.8.0/24', serverAddress: CS_VR, dhcpRange: { start: '10.9.8.10', end: '10.9.8.50' },
+  dhcpHosts: [{ mac: MAC1, address: CS_GUEST }], dnsNames: { 'data-server': CS_VR }, domain: 'cs.example.test',
+  services: (dir) => {
+    const spec = join(dir, 'vr-spec.json');
+    writeFileSync(spec, JSON.stringify(CS_VR_SPEC));
+    return [{ name: 'vr', port: 8080, cwd: REPO_DIR, argv: [process.execPath, '--import', 'tsx', `${VM_DIR}/cloudstack-vr-server.ts`, CS_VR, spec] }];
+  },
+};
+const CS_SMBIOS = ['-smbios', `type=1,manufacturer=Apache Software Foundation,product=CloudStack KVM Hypervisor,uuid=${CS_UUID}`];
+
+function cloudstackChecks(c: Checks, r: VmReport, boot: number, host: HostFacts): void {
+  commonChecks(c, r, 'vmtest-cs', 'tester', HELLO);
+  c.address(r, MAC1, `${CS_GUEST}/24`);
+  const ds = String(r.status?.['datasource'] ?? '');
+  c.ok('datasource is CloudStack', /cloudstack/i.test(ds), `status datasource ${JSON.stringify(ds)}`);
+  c.equal('instance id', r.instanceId, 'i-2-31-VM');
+  c.ok(`the metadata's public key in ${DEBIAN_KEYS}`, r.files[DEBIAN_KEYS]?.lines.includes(VMTEST_KEY) ?? false, JSON.stringify(r.files[DEBIAN_KEYS]?.lines ?? 'missing'));
+  c.ok('the local stage rendered NetworkManager keyfiles', Object.keys(r.netFiles).some((f) => f.startsWith('/etc/NetworkManager/system-connections/')),
+    Object.keys(r.netFiles).join(', ') || 'none');
+  // The local stage is over before NetworkManager starts: it neither waits for NetworkManager nor needs it.
+  const local = r.units['cloud-init-local.service'];
+  const nm = r.netUnits['NetworkManager.service'];
+  c.ok('NetworkManager started after the local stage had finished', !!local && !!nm && local.execExitUs > 0 && nm.execStartUs > local.execExitUs,
+    `local exit ${local?.execExitUs ?? '?'} us, NetworkManager start ${nm?.execStartUs ?? '?'} us`);
+  // The default user's password: the offered one, hashed, not expired, and PasswordAuthentication on.
+  const line = r.files[CS_SHADOW]?.lines.find((l) => l.startsWith('debian:')) ?? '';
+  const hash = line.split(':')[1] ?? '';
+  const salt = /^\$6\$([^$]+)\$/.exec(hash)?.[1];
+  c.ok('the password server\'s password is the default user\'s', salt !== undefined && sha512Crypt(CS_PASSWORD, salt) === hash, `shadow: ${hash.slice(0, 12)}…`);
+  c.ok('the password is not expired', /^[1-9]\d*$/.test(line.split(':')[2] ?? ''), line.split(':').slice(2).join(':'));
+  c.ok('PasswordAuthentication yes', r.files[CS_SSHD]?.lines.includes('PasswordAuthentication yes') ?? false, JSON.stringify(r.files[CS_SSHD]?.lines ?? 'missing'));
+  const vr = (host.network?.serviceOutput['vr'] ?? '').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const pw = vr.filter((q) => q['port'] === 8080).map((q) => `${String(q['request'])} → ${String(q['answer'])}`);
+  const md = vr.filter((q) => q['port'] === 80);
+  if (boot === 1) {
+    c.equal('password server exchange', pw.join(', '), 'send_my_password → <password>, saved_password → saved_password');
+    c.ok('the crawl read instance-id and user-data from the VR', md.some((q) => q['path'] === '/latest/meta-data/instance-id') && md.some((q) => q['path'] === '/latest/user-data'),
+      `${md.length} metadata requests`);
+  } else {
+    c.equal('no password server request on the same instance', pw.join(', '), '');
+    c.equal('no metadata request on the same instance (the DMI UUID is the cached vm-id)', md.length, 0);
+  }
+  c.equal('the password on the guest\'s disk', (host.secretsOnDisk ?? []).length, 0);
+}
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     id: 1, name: 'nocloud-nm', variant: 'nm', seed: NOCLOUD, nics: ONE_NIC, user: 'tester', files: FILES, boots: 1,
@@ -281,10 +320,10 @@ export const SCENARIOS: readonly Scenario[] = [
     check: (c, r, _boot, _first, host) => ec2Checks(c, r, host),
   },
   {
-    id: 9, name: 'nocloud-nm-tap', variant: 'nm', seed: nocloudSeed(TAP_SERVER, [TAP_RUNCMD]), vmNetwork: TAP_NETWORK,
-    nics: [{ mac: MAC1, tap: true }], user: 'tester', files: [...FILES, TAP_FETCH], boots: 1,
-    check: (c, r, _boot, _first, host) => tapChecks(c, r, host),
+    id: 8, name: 'cloudstack-nm-second-boot', variant: 'nm', vmNetwork: CS_NETWORK, smbios: CS_SMBIOS, secrets: [CS_PASSWORD],
+    nics: [{ mac: MAC1, tap: true }], user: 'tester', files: [...FILES, DEBIAN_KEYS, CS_SHADOW, CS_SSHD], boots: 2,
+    check: (c, r, boot, _first, host) => cloudstackChecks(c, r, boot, host),
   },
 ];
 
-export const CI_SCENARIOS = [1, 4, 7];
+export const CI_SCENARIOS = [1, 4, 7, 8];

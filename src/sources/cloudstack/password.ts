@@ -54,27 +54,26 @@ function located(url: string, e: unknown, what = ''): string {
   return m.startsWith(url) ? `${url}: ${what}${m.slice(url.length).replace(/^:\s*/, '')}` : `${url}: ${what}${m}`;
 }
 
-/** Ask for the password (one exchange within the budget). Throws PasswordServerError when the server cannot be asked. */
-export async function askPassword(ctx: CrawlContext, vr: string, o: PasswordServerOptions): Promise<PasswordAnswer> {
+/** One request to the password server; its body. Throws PasswordServerError when the server cannot be asked. */
+async function exchange(ctx: CrawlContext, vr: string, request: 'send_my_password' | 'saved_password', o: PasswordServerOptions): Promise<Buffer> {
   const url = serverUrl(vr);
+  const what = request === 'saved_password' ? 'acknowledging: ' : '';
   let r;
   try {
-    r = await ctx.httpGet(url, { headers: { [HEADER]: 'send_my_password' }, timeoutMs: o.timeoutMs, retries: o.retries, budgetMs: o.budgetMs });
+    r = await ctx.httpGet(url, { headers: { [HEADER]: request }, timeoutMs: o.timeoutMs, retries: o.retries, budgetMs: o.budgetMs });
   } catch (e) {
-    throw new PasswordServerError(located(url, e));
+    throw new PasswordServerError(located(url, e, what));
   }
-  if (r.status !== 200) throw new PasswordServerError(`${url}: HTTP ${r.status}`);
-  return parsePasswordAnswer(r.body, url);
+  if (r.status !== 200) throw new PasswordServerError(`${url}: ${what}HTTP ${r.status}`);
+  return r.body;
+}
+
+/** Ask for the password (one exchange within the budget). */
+export async function askPassword(ctx: CrawlContext, vr: string, o: PasswordServerOptions): Promise<PasswordAnswer> {
+  return parsePasswordAnswer(await exchange(ctx, vr, 'send_my_password', o), serverUrl(vr));
 }
 
 /** Tell the server the password was set, so it stops offering it. */
 export async function acknowledgePassword(ctx: CrawlContext, vr: string, o: PasswordServerOptions): Promise<void> {
-  const url = serverUrl(vr);
-  let r;
-  try {
-    r = await ctx.httpGet(url, { headers: { [HEADER]: 'saved_password' }, timeoutMs: o.timeoutMs, retries: o.retries, budgetMs: o.budgetMs });
-  } catch (e) {
-    throw new PasswordServerError(located(url, e, 'acknowledging: '));
-  }
-  if (r.status !== 200) throw new PasswordServerError(`${url}: acknowledging: HTTP ${r.status}`);
+  await exchange(ctx, vr, 'saved_password', o);
 }
