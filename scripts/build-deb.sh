@@ -32,7 +32,7 @@ printf '{ "type": "commonjs" }\n' > "$lib/package.json"
 chmod 0644 "$lib/package.json"
 ln -s ../lib/stratus/stratus.js "$p/usr/bin/stratus"
 ln -s ../lib/stratus/stratus.js "$p/usr/bin/cloud-init"
-install -m 0755 systemd/hotplug-drain udev/hotplug-queue "$lib/"
+install -m 0755 udev/hotplug-queue "$lib/"
 
 for u in cloud-init-local.service cloud-init-network.service cloud-config.service cloud-final.service \
          cloud-config.target cloud-init.target cloud-init-hotplugd.socket cloud-init-hotplugd.service; do

@@ -159,6 +159,37 @@ export interface Source {
    * instance). Throws when the platform's service cannot be asked.
    */
   platformPassword?(ctx: CrawlContext, cached: Crawled, askedBefore: boolean): Promise<PlatformPassword | null>;
+  /** NIC hotplug support; absent: the datasource cannot describe new NICs (hotplug stays off). */
+  hotplug?: HotplugSupport;
+}
+
+/**
+ * How a datasource takes part in NIC hotplug (cloud-init's `hotplug` update
+ * event): whether it is on by default, and a session that reads the
+ * platform's current network description for new NICs.
+ */
+export interface HotplugSupport {
+  /** On unless the user's `updates.network.when` leaves it out (EC2); else only after `hotplug-hook enable` or `updates`. */
+  defaultOn: boolean;
+  open(ctx: CrawlContext, cached: Crawled): Promise<HotplugSession>;
+}
+
+export interface HotplugSession {
+  /** The network config as the platform describes it now, and what is still missing for each of `macs`. */
+  refresh(macs: readonly string[]): Promise<HotplugRefresh>;
+  /**
+   * Whether what was missing for `mac` is there now, asked as cheaply as the
+   * platform allows (EC2: one request per missing key). Absent: refresh again.
+   */
+  poll?(mac: string, missing: readonly string[]): Promise<boolean>;
+}
+
+export interface HotplugRefresh {
+  network: NetworkConfigInput | null;
+  /** Per MAC (lower case): the keys not published yet ([]: complete). A NIC not listed at all: ["the NIC"]. */
+  missing: Record<string, string[]>;
+  /** The instance's metadata with the fresh network part, to keep in the cache. */
+  metaData: Mapping;
 }
 
 /** A password for the default user from the platform: set it, then acknowledge it. Never logged or stored. */

@@ -16,6 +16,8 @@ import { paths } from './paths.ts';
 
 /** Stage names as status.json spells them. */
 export type StageName = 'init-local' | 'init' | 'modules-config' | 'modules-final';
+/** What a StageContext runs for: a boot stage, or a hotplug event (no stage status of its own). */
+export type ContextName = StageName | 'hotplug';
 
 export interface StageOptions {
   root: string;
@@ -34,7 +36,7 @@ export interface StageOptions {
 }
 
 export interface StageContext {
-  stage: StageName;
+  stage: ContextName;
   fs: RootFs;
   log: Log;
   opts: StageOptions;
@@ -68,7 +70,7 @@ export function uptime(): number {
   }
 }
 
-export function makeStageContext(stage: StageName, fs: RootFs, opts: StageOptions): StageContext {
+export function makeStageContext(stage: ContextName, fs: RootFs, opts: StageOptions): StageContext {
   const log = new Log({ debug: opts.debug, tag: `stratus[${stage}]` });
   const dmiCache = new Map<string, string | null>();
   return {

@@ -7,32 +7,25 @@
  * a fallback that differs), then reads user-data and runs the init modules.
  */
 import { runCommand } from '../host/exec.ts';
-import { activateNetwork, networkManagerInstalled, type ActivationContext } from '../net/activate/index.ts';
-import { decideDns, RESOLV_CONF } from '../net/activate/dns.ts';
 import { validateCloudConfig } from '../config/schema/cloud-config.ts';
 import { formatDiagnostic } from '../text/diagnostics.ts';
 import { runModules } from '../modules/runner.ts';
-import type { NetworkConfigInput } from '../sources/types.ts';
 import { mergeConfigs } from '../config/merge.ts';
 import { partsSummary, processUserData, renderCloudConfigFile, type ProcessedUserData, type UserDataEnv, type UserDataScript, type UserDataSource } from '../userdata/index.ts';
 import { pyJsonDumps } from '../report/py-json.ts';
 import { isMapping, toBool, type Mapping } from '../text/reader.ts';
-import { applyFiles } from './apply.ts';
 import { commandOptions, type StageContext } from './context.ts';
 import { effectiveConfig, systemConfig } from './effective-config.ts';
 import { describeDatasource, findInstance, instancify, type CurrentInstance } from './identity.ts';
 import { writeInjectedFiles } from './injected-files.ts';
-import { renameInterfaces } from './rename-interfaces.ts';
 import { runIdentify } from './identify-step.ts';
 import { cloudIdOf, instanceData, placementValue, redact } from './instance-data.ts';
-import { chooseNetworkConfig, fallbackChoice, renderNetworkConfig, targetDistro } from './network-config.ts';
-import { readManifest } from './manifest.ts';
+import { loadSource } from '../sources/index.ts';
+import { targetDistro } from './network-config.ts';
+import { writeNetwork } from './network-write.ts';
 import { instanceDir, paths, RUN_DIR } from './paths.ts';
 import type { StageOutcome } from './run-stage.ts';
 import { systemFacts } from './system-facts.ts';
-
-/** The per-boot marker that the network config was written this boot. */
-const NETWORK_SEMAPHORE = `${paths.runSemDir}/apply_network_config.once`;
 
 function updateEvents(cfg: Mapping): string[] {
   const u = cfg['updates'];
@@ -42,78 +35,6 @@ function updateEvents(cfg: Mapping): string[] {
   return Array.isArray(when) ? when.filter((w): w is string => typeof w === 'string') : ['boot-new-instance'];
 }
 
-function writeNetwork(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigInput | null): void {
-  const choice = chooseNetworkConfig(ctx, cfg, dsConfig);
-  if (choice.kind === 'disabled') {
-    ctx.log.info(`network config disabled by ${choice.source}`);
-    return;
-  }
-  if (choice.kind === 'none') {
-    ctx.log.warn(`no network config and no fallback: ${choice.reason}`);
-    return;
-  }
-  let rendered = renderNetworkConfig(ctx, cfg, choice.input);
-  if (!rendered && choice.origin !== 'fallback' && !hasNetworkFiles(ctx)) {
-    // Nothing earlier to keep: an instance without any network cannot even be debugged. DHCP where there is a link.
-    ctx.log.error(`${choice.input.source} cannot be used and no earlier network config is in place; the fallback network config is written instead`);
-    const fb = fallbackChoice(ctx);
-    if (fb.kind === 'config') rendered = renderNetworkConfig(ctx, cfg, fb.input);
-  }
-  if (!rendered) return;
-  const dns = decideDns({
-    renderer: rendered.renderer,
-    state: rendered.state,
-    files: rendered.files,
-    networkManagerInstalled: networkManagerInstalled(ctx),
-    resolvconfInstalled: ['/sbin/resolvconf', '/usr/sbin/resolvconf'].some((p) => ctx.fs.kind(p) !== null),
-    resolvConf: { kind: ctx.fs.kind(RESOLV_CONF), text: ctx.fs.readText(RESOLV_CONF) },
-  });
-  for (const n of dns.notes) ctx.log.info(`DNS: ${n}`);
-  const files = dns.files.map((f) => ({ path: `/${f.path}`, content: f.content, mode: f.mode }));
-  const changed = applyFiles(ctx, files, { category: 'network', replaceCategory: true });
-  // The files name the NICs as the config does: the running NICs must carry those names before a network service reads them.
-  renameInterfaces(ctx, rendered.state);
-  if (rendered.renderer === 'netplan') netplanGenerate(ctx);
-  // Only the network stage activates: what the local stage writes, the OS network service applies when it starts after it.
-  // Activation first: a running NetworkManager has then re-read a new dns=none drop-in, and cannot overwrite the file written next.
-  if (ctx.stage === 'init') activateNetwork(activationContext(ctx), cfg, { renderer: rendered.renderer, state: rendered.state, changedFiles: changed });
-  // resolv.conf is the system's file: kept out of the network manifest, so a later config without DNS (or `clean`) never deletes it.
-  if (dns.resolvConf !== null) ctx.fs.writeFiles([{ path: RESOLV_CONF, content: dns.resolvConf, mode: 0o644 }]);
-  ctx.fs.writeFiles([{ path: NETWORK_SEMAPHORE, content: `${process.pid}: ${Math.floor(Date.now() / 1000)}\n`, mode: 0o644 }]);
-  const link = ctx.fs.readLink(paths.instanceLink);
-  if (link !== null) {
-    const target = `${link}/network-config.json`;
-    ctx.fs.writeFiles([{ path: target, content: `${JSON.stringify(rendered.json, null, 1)}\n`, mode: 0o600 }]);
-    ctx.fs.symlink(target, paths.runNetworkConfig);
-  }
-}
-
-/** Whether stratus wrote network files earlier (the manifest lists them). */
-function hasNetworkFiles(ctx: StageContext): boolean {
-  return Object.values(readManifest(ctx.fs).manifest.files).some((e) => e.category === 'network');
-}
-
-function activationContext(ctx: StageContext): ActivationContext {
-  return { fs: ctx.fs, log: ctx.log, run: (argv, timeoutMs) => runCommand(argv, commandOptions(ctx, timeoutMs)) };
-}
-
-/**
- * netplan's generator turns /etc/netplan into backend files under /run; at
- * boot it ran before this stage, so the new config needs it run again before
- * the network service starts (cloud-init runs `netplan generate` too). The
- * generator binary itself is called: the `netplan` CLI around it is Python
- * and costs a quarter of a second more.
- */
-function netplanGenerate(ctx: StageContext): void {
-  const binary = ['/usr/libexec/netplan/generate', '/lib/netplan/generate'].find((p) => ctx.fs.kind(p) !== null);
-  if (!binary && !['/usr/sbin/netplan', '/sbin/netplan'].some((p) => ctx.fs.kind(p) !== null)) {
-    ctx.log.info('netplan is not installed on the target; its generator is not run');
-    return;
-  }
-  const r = runCommand(binary ? [binary] : ['netplan', 'generate'], commandOptions(ctx, 60_000));
-  if (!r.ran) ctx.log.info(`${binary ?? 'netplan generate'}: not run (${r.why})`);
-  else if (r.code !== 0) ctx.log.error(`${binary ?? 'netplan generate'} failed (${r.timedOut ? 'timed out' : `exit ${r.code}`}): ${r.stderr.trim()}`);
-}
 
 function publishInstanceData(ctx: StageContext, inst: CurrentInstance, system: Mapping, combined: Mapping, distro: string): void {
   const c = inst.cache.crawled;
@@ -237,7 +158,7 @@ export async function initStage(ctx: StageContext, local: boolean): Promise<Stag
     if (local) ctx.log.info('no datasource found in the local stage');
     else if (!ctx.opts.force) errors.push('No instance datasource found.');
     // Without a datasource the fallback config is written in both stages, so the network stage can reach a network datasource.
-    writeNetwork(ctx, system, null);
+    writeNetwork(ctx, system, null, { activate: ctx.stage === 'init' });
     if (local || !ctx.opts.force) return { errors };
     ctx.log.warn('--force: going on without a datasource');
     return { errors };
@@ -249,22 +170,28 @@ export async function initStage(ctx: StageContext, local: boolean): Promise<Stag
   const datasource = describeDatasource(c);
   const dsCfg = c.config;
 
+  const { syncHotplugFile } = await import('../hotplug/sync.ts');
+  const source = await loadSource(c.dsname);
   if (local) {
-    publishInstanceData(ctx, inst, system, effectiveConfig(ctx, system, { ds: dsCfg }), distro);
+    const localCfg = effectiveConfig(ctx, system, { ds: dsCfg });
+    publishInstanceData(ctx, inst, system, localCfg, distro);
+    syncHotplugFile(ctx, localCfg, c, source);
     const events = updateEvents(system);
     const renderNow = inst.isNew || events.includes('boot') || events.includes('boot-legacy');
-    if (renderNow) writeNetwork(ctx, system, c.networkConfig);
+    if (renderNow) writeNetwork(ctx, system, c.networkConfig, { activate: ctx.stage === 'init' });
     else ctx.log.info(`network config of instance ${c.instanceId} is already in place (update events: ${events.join(', ')})`);
     return { errors, datasource };
   }
 
   // Network stage: a datasource only found now (no local variant, or seedfrom over http) brings its network config now.
-  if (!inst.restored) writeNetwork(ctx, system, c.networkConfig);
+  if (!inst.restored) writeNetwork(ctx, system, c.networkConfig, { activate: ctx.stage === 'init' });
   const { user, vendor } = await consumeUserData(ctx, inst, system, distro);
   checkAgainstSchema(ctx, user, 'user-data cloud-config');
   checkAgainstSchema(ctx, vendor, 'vendor-data cloud-config');
   const cfg = effectiveConfig(ctx, system, { user, vendor, ds: dsCfg });
   publishInstanceData(ctx, inst, system, cfg, distro);
+  // Again with the user's config: `updates.network.when` may turn it on or off.
+  syncHotplugFile(ctx, cfg, c, source);
   await runModules(ctx, cfg, 'cloud_init_modules', c, inst.isNew, distro, errors);
   return { errors, datasource };
 }

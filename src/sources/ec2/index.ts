@@ -12,8 +12,9 @@
 import { datasourceConfig, positiveNumber } from '../config.ts';
 import { nowMs } from '../../host/clock.ts';
 import { isMapping, type Mapping } from '../../text/reader.ts';
-import { DatasourceError, type CrawlContext, type Crawled, type Source } from '../types.ts';
+import { DatasourceError, type CrawlContext, type Crawled, type HotplugSupport, type Source } from '../types.ts';
 import { awaitPropagation, crawlEc2, type Ec2Crawl } from './crawl.ts';
+import { ec2NetworkText, openEc2Hotplug } from './hotplug.ts';
 import { ImdsClient } from './imds.ts';
 import { ec2Platform, type Ec2Platform } from './platform.ts';
 
@@ -112,16 +113,7 @@ async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
         networkConfig:
           network === null
             ? null
-            : {
-                source: `${client.base}/${c.apiVersion}/meta-data/network/`,
-                kind: 'ec2',
-                text: JSON.stringify({
-                  mac: metaData['mac'] ?? null,
-                  network,
-                  full: ds['apply_full_imds_network_config'] !== false,
-                  fallbackInterface: net.iface,
-                }),
-              },
+            : { source: `${client.base}/${c.apiVersion}/meta-data/network/`, kind: 'ec2', text: ec2NetworkText(metaData, ds['apply_full_imds_network_config'] !== false, net.iface) },
         config: {},
         dsData: { _metadata_api_version: c.apiVersion, ...(c.identity ? { dynamic: { 'instance-identity': { document: c.identity } } } : {}) },
       };
@@ -140,4 +132,19 @@ function checkInstanceId(ctx: CrawlContext, cachedId: string): boolean | null {
   return tag !== null && tag === cachedId ? true : null;
 }
 
-export const ec2: Source = { dsname: 'Ec2', stages: ['local', 'network'], crawl, checkInstanceId };
+/**
+ * Hotplug is on by default on EC2 (as in cloud-init): NICs are attached to
+ * running instances all the time. The session reaches the IMDS through the
+ * OS network, with the URL that answered at boot first.
+ */
+const hotplug: HotplugSupport = {
+  defaultOn: true,
+  open(ctx, cached) {
+    const ds = datasourceConfig(ctx.cfg, 'Ec2');
+    const answered = /^metadata \((.+)\)$/.exec(cached.subplatform)?.[1];
+    const urls = metadataUrls(ds);
+    return openEc2Hotplug(ctx, cached, { urls: answered ? [answered, ...urls.filter((u) => u !== answered)] : urls, requireToken: platformOf(ctx) === 'aws' });
+  },
+};
+
+export const ec2: Source = { dsname: 'Ec2', stages: ['local', 'network'], crawl, checkInstanceId, hotplug };
