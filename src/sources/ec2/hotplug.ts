@@ -1,18 +1,20 @@
 /**
  * EC2 and NIC hotplug. IMDS publishes a new NIC's data asynchronously: at
  * the udev `add` event its `ipv6s` (and sometimes `device-number` or
- * `local-ipv4s`) may be missing. A session keeps one token; `refresh` reads
- * the `network/` subtree again (not the whole tree) and says what is still
- * missing per NIC; `poll` asks only for the missing keys, one request each,
- * so waiting for propagation costs little.
+ * `local-ipv4s`) may be missing. A session keeps one token; `refresh` lists
+ * `network/interfaces/macs/` and reads the subtrees of the NICs asked about
+ * and of NICs the cache does not know (the others are taken from the cache:
+ * an instance with many NICs costs a new NIC's keys, not all of them), and
+ * says what is still missing per NIC; `poll` asks only for the missing
+ * keys, one request each, so waiting for propagation costs little.
  */
 import { nowMs } from '../../host/clock.ts';
 import { isMapping, type Mapping } from '../../text/reader.ts';
 import { datasourceConfig, positiveNumber } from '../config.ts';
-import type { CrawlContext, Crawled, HotplugRefresh, HotplugSession } from '../types.ts';
+import { DatasourceError, type CrawlContext, type Crawled, type HotplugRefresh, type HotplugSession } from '../types.ts';
 import { pendingMacs } from './crawl.ts';
 import { ImdsClient } from './imds.ts';
-import { crawlMetadataTree } from './tree.ts';
+import { crawlMetadataTree, listingEntries } from './tree.ts';
 
 /** The whole session (token, refreshes, polls) has this long. */
 export const HOTPLUG_SESSION_BUDGET_MS = 120_000;
@@ -48,6 +50,16 @@ export function nicMissing(metaData: Mapping, mac: string): string[] {
   return missing;
 }
 
+/** The per-MAC entries of the cached metadata, by lower-case MAC. */
+function cachedMacs(metaData: Mapping): Map<string, Mapping> {
+  const network = metaData['network'];
+  const interfaces = isMapping(network) ? network['interfaces'] : undefined;
+  const macs = isMapping(interfaces) ? interfaces['macs'] : undefined;
+  const out = new Map<string, Mapping>();
+  if (isMapping(macs)) for (const [k, v] of Object.entries(macs)) if (isMapping(v)) out.set(k.toLowerCase(), v);
+  return out;
+}
+
 /** The network input as the crawl hands it on (converted when the local NICs are known). */
 export function ec2NetworkText(metaData: Mapping, full: boolean, fallbackInterface: string | null): string {
   return JSON.stringify({ mac: metaData['mac'] ?? null, network: metaData['network'] ?? null, full, fallbackInterface });
@@ -66,7 +78,20 @@ export async function openEc2Hotplug(ctx: CrawlContext, cached: Crawled, opts: {
   const full = ds['apply_full_imds_network_config'] !== false;
   return {
     async refresh(macs): Promise<HotplugRefresh> {
-      const network = await crawlMetadataTree(`${api}/meta-data/network/`, { get: (p) => client.get(p) });
+      const dir = `${api}/meta-data/network/interfaces/macs/`;
+      const listing = await client.get(dir);
+      if (listing.status !== 200) throw new DatasourceError(`${client.base}/${dir}: HTTP ${listing.status}`);
+      const wanted = new Set(macs.map((m) => m.toLowerCase()));
+      const known = cachedMacs(cached.metaData);
+      const entries = listingEntries(listing.body.toString('utf8'), dir).filter((e) => e.isDir && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(e.name));
+      const read = await Promise.all(
+        entries.map(async (e) => {
+          const old = known.get(e.name.toLowerCase());
+          if (old && !wanted.has(e.name.toLowerCase())) return [e.name, old] as const;
+          return [e.name, await crawlMetadataTree(`${dir}${e.name}/`, { get: (p) => client.get(p), maxDepth: 1 })] as const;
+        }),
+      );
+      const network: Mapping = { interfaces: { macs: Object.fromEntries(read) } };
       const metaData: Mapping = { ...cached.metaData, network };
       const missing: Record<string, string[]> = {};
       for (const mac of macs) missing[mac.toLowerCase()] = nicMissing(metaData, mac);
