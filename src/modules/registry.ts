@@ -38,6 +38,7 @@ const LOADERS: Record<string, () => Promise<ConfigModule>> = {
   phone_home: async () => (await import('./phone-home.ts')).phoneHome,
   power_state_change: async () => (await import('./power-state-change.ts')).powerStateChange,
   final_message: async () => (await import('./final-message.ts')).finalMessage,
+  install_hotplug: async () => (await import('./install-hotplug.ts')).installHotplug,
 };
 
 export const KNOWN_MODULES: readonly string[] = Object.keys(LOADERS);
@@ -64,7 +65,7 @@ export const DEFAULT_MODULE_LISTS: Record<'cloud_init_modules' | 'cloud_config_m
   cloud_config_modules: ['locale', 'apt_configure', 'ntp', 'timezone', 'disable_ec2_metadata', 'runcmd'],
   cloud_final_modules: [
     'package_update_upgrade_install', 'write_files_deferred', 'scripts_vendor', 'scripts_per_once', 'scripts_per_boot',
-    'scripts_per_instance', 'scripts_user', 'ssh_authkey_fingerprints', 'keys_to_console', 'phone_home', 'final_message',
+    'scripts_per_instance', 'scripts_user', 'ssh_authkey_fingerprints', 'keys_to_console', 'install_hotplug', 'phone_home', 'final_message',
     'power_state_change',
   ],
 };
