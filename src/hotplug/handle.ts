@@ -6,7 +6,8 @@
  * whose content changed, only the links they belong to); while a NIC's data
  * is incomplete (EC2: device-number, local-ipv4s, ipv6s not propagated yet)
  * only the missing keys are polled, with growing pauses (at most 0.8 s, so a
- * NIC is complete within a second of its data appearing), within a budget;
+ * NIC is complete within a second of its data appearing; a datasource
+ * without a cheap poll is read again with pauses of 1 to 5 s), within a budget;
  * once complete the config is refreshed and applied once more. A config
  * that did not change is not written again.
  *
@@ -33,6 +34,9 @@ import { coalesce, type NetEvent } from './events.ts';
 export const ADD_BUDGET_MS = 60_000;
 const FIRST_PAUSE_MS = 100;
 const MAX_PAUSE_MS = 800;
+/** Without a cheap poll every try is a whole re-read (OpenStack, a config drive): longer pauses. */
+const FIRST_RECRAWL_PAUSE_MS = 1_000;
+const MAX_RECRAWL_PAUSE_MS = 5_000;
 /** NICs seen going away, by name, with the time. */
 export const REMOVED_FILE = `${RUN_DIR}/hotplug-removed.json`;
 /** Events udev queued before the hotplug socket existed (early boot); the final stage handles them. */
@@ -159,10 +163,11 @@ export async function handleNetEvents(ctx: StageContext, events: readonly NetEve
     apply(r);
     let waiting = incompleteOf(r);
     if (waiting.length > 0) ctx.log.info(`hotplug: ${waiting.map((a) => `${a.name}: ${(r.missing[a.mac] ?? []).join(', ')}`).join('; ')} not published yet; what is known is applied, the rest is waited for`);
-    let pause = FIRST_PAUSE_MS;
+    let pause = session.poll ? FIRST_PAUSE_MS : FIRST_RECRAWL_PAUSE_MS;
+    const maxPause = session.poll ? MAX_PAUSE_MS : MAX_RECRAWL_PAUSE_MS;
     while (waiting.length > 0 && nowMs() + pause < deadline) {
       await new Promise((res) => setTimeout(res, pause));
-      pause = Math.min(pause * 2, MAX_PAUSE_MS);
+      pause = Math.min(pause * 2, maxPause);
       let ready = true;
       if (session.poll) {
         for (const a of waiting) {

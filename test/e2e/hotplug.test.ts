@@ -57,6 +57,10 @@ function spec(): CloudSpec {
 }
 
 let cli: Cli;
+before(() => {
+  cli = buildCli();
+});
+after(() => cli?.dispose());
 let cloud: TestCloud;
 let root: TargetRoot;
 
@@ -77,7 +81,6 @@ const networkFile = (name: string) => (root.exists(`/etc/systemd/network/10-clou
 
 describe('NIC hotplug on EC2', { skip }, () => {
   before(async () => {
-    cli = buildCli();
     cloud = await startCloud(spec());
     root = targetRoot(cli, { renderer: 'networkd' });
     root.write('/sys/class/dmi/id/product_uuid', 'ec2a7070-0000-4000-8000-000000007070\n');
@@ -92,7 +95,6 @@ describe('NIC hotplug on EC2', { skip }, () => {
   });
   after(async () => {
     await cloud?.close();
-    cli?.dispose();
   });
 
   test('on by default on EC2: the enabled file the udev rule tests is there from the local stage on; query says so', async () => {
@@ -163,5 +165,55 @@ describe('NIC hotplug on EC2', { skip }, () => {
     assert.ok(m, log().slice(-2000));
     assert.ok(Number(m[1]) <= 2, `${m[1]} refreshes`);
     console.log(`# burst of 4: ${m[1]} refresh(es), ${m[2]} apply(ies), ${(await cloud.requests()).length} IMDS requests`);
+  });
+});
+
+describe('NIC hotplug on NoCloud (off by default; on with updates.network.when)', { skip }, () => {
+  const NC0 = '0a:71:00:00:00:10';
+  const NC1 = '0a:71:00:00:00:11';
+  let nc: TestCloud;
+  let ncRoot: TargetRoot;
+  const seedNet = `version: 2
+ethernets:
+  lan0: {match: {macaddress: "${NC0}"}, set-name: eth0, dhcp4: true}
+`;
+  // What the platform writes into the seed when it attaches the NIC.
+  const seedNetLater = `${seedNet}  lan1: {match: {macaddress: "${NC1}"}, set-name: eth1, addresses: [10.81.0.5/24]}\n`;
+  const run = async (args: string[]) => nc.run([process.execPath, cli.bundle, '--root', ncRoot.dir, '--live-network', ...args], { timeoutMs: 90_000 });
+
+  before(async () => {
+    nc = await startCloud({ nics: [{ name: 'eth0', mac: NC0, cloudAddress: '10.80.0.1/24' }] });
+    ncRoot = targetRoot(cli, { renderer: 'networkd' });
+    ncRoot.write('/var/lib/cloud/seed/nocloud/meta-data', 'instance-id: iid-hotplug-nocloud\n');
+    ncRoot.write('/var/lib/cloud/seed/nocloud/user-data', '#cloud-config\n{}\n');
+    ncRoot.write('/var/lib/cloud/seed/nocloud/network-config', seedNet);
+    ncRoot.write('/etc/cloud/cloud.cfg', 'datasource_list: [ NoCloud, None ]\nhotplug:\n  include_virtual: true\n');
+    const r = await run(['init', '--local']);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => {
+    await nc?.close();
+  });
+
+  test('off by default: query says disabled, an add is ignored', async () => {
+    assert.equal(ncRoot.exists('/var/lib/cloud/hotplug.enabled'), false);
+    assert.equal((await run(['hotplug-hook', '--subsystem', 'net', 'query'])).stdout.trim(), 'disabled');
+    await nc.addNic({ name: 'eth1', mac: NC1, cloudAddress: '10.81.0.1/24' });
+    const r = await run(['hotplug-hook', '--subsystem', 'net', 'handle', '--devpath', '/devices/virtual/net/eth1', '--udevaction', 'add']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(ncRoot.read('/var/log/cloud-init.log'), /hotplug: off \(off by default for NoCloud/);
+  });
+
+  test('enable, then the add: the seed is read again and the new NIC\'s file written', async () => {
+    assert.equal(ncRoot.exists('/etc/systemd/network/10-cloud-init-eth1.network'), false);
+    ncRoot.write('/var/lib/cloud/seed/nocloud/network-config', seedNetLater);
+    const e = await run(['hotplug-hook', '--subsystem', 'net', 'enable']);
+    assert.equal(e.code, 0, e.stderr);
+    assert.equal(e.stdout.trim(), 'Enabled cloud-init hotplug for subsystem=net');
+    assert.deepEqual(JSON.parse(ncRoot.read('/var/lib/cloud/hotplug.enabled')), { scopes: ['network'] });
+    const r = await run(['hotplug-hook', '--subsystem', 'net', 'handle', '--devpath', '/devices/virtual/net/eth1', '--udevaction', 'add']);
+    assert.equal(r.code, 0, `${r.stderr}\n${ncRoot.read('/var/log/cloud-init.log')}`);
+    assert.match(ncRoot.read('/etc/systemd/network/10-cloud-init-eth1.network'), /Address=10\.81\.0\.5\/24/);
+    assert.match(ncRoot.read('/var/log/cloud-init.log'), /hotplug: eth1 \(0a:71:00:00:00:11\) configured in \d+ ms \(1 refresh\(es\), 1 apply\(ies\)\)/);
   });
 });

@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { enabledScopes, hotplugEnabled, withNetworkScope } from '../../src/hotplug/enabled.ts';
 import { coalesce, parseEvent, parseQueue } from '../../src/hotplug/events.ts';
 import { NOT_LISTED, nicMissing } from '../../src/sources/ec2/hotplug.ts';
+import { listedMacs } from '../../src/sources/hotplug-recrawl.ts';
 import type { HotplugSupport } from '../../src/sources/types.ts';
 
 describe('udev events', () => {
@@ -78,5 +79,14 @@ describe('an EC2 NIC\'s metadata is complete', () => {
     assert.deepEqual(nicMissing(md(noV6), '0a:00:00:00:00:02'), ['ipv6s']);
     assert.deepEqual(nicMissing(md({ ...noV6, 'device-number': '0', 'local-ipv4s': '' }), '0a:00:00:00:00:02'), ['device-number', 'local-ipv4s', 'ipv6s']);
     assert.deepEqual(nicMissing(md(full), '0a:00:00:00:00:09'), [NOT_LISTED]);
+  });
+});
+
+describe('a NIC described by a re-read network config (NoCloud, OpenStack, config drive)', () => {
+  test('listed once its MAC is in the text; at once when the config names no MAC at all', () => {
+    const nd = '{"links": [{"id": "tap1", "ethernet_mac_address": "FA:16:3E:00:00:01"}]}';
+    assert.deepEqual(listedMacs(nd, ['fa:16:3e:00:00:01', 'fa:16:3e:00:00:02']), { 'fa:16:3e:00:00:01': [], 'fa:16:3e:00:00:02': [NOT_LISTED] });
+    assert.deepEqual(listedMacs('version: 2\nethernets:\n  eth1: {dhcp4: true}\n', ['fa:16:3e:00:00:02']), { 'fa:16:3e:00:00:02': [] });
+    assert.deepEqual(listedMacs(null, ['fa:16:3e:00:00:02']), { 'fa:16:3e:00:00:02': [] });
   });
 });

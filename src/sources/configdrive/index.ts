@@ -11,6 +11,7 @@ import type { Mapping } from '../../text/reader.ts';
 import { checkNovaInstanceId, treeToCrawled } from '../openstack/crawled.ts';
 import { readOpenStackTree, type OpenStackTree } from '../openstack/tree.ts';
 import { DatasourceError, type CrawlContext, type Crawled, type DsMode, type Source } from '../types.ts';
+import { recrawlHotplug } from '../hotplug-recrawl.ts';
 import { directoryDrive, filesystemDrive, type DriveReader } from './drive.ts';
 import { readV1Drive } from './v1.ts';
 
@@ -64,4 +65,5 @@ async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
   return null;
 }
 
-export const configDrive: Source = { dsname: 'ConfigDrive', stages: ['local'], crawl, checkInstanceId: checkNovaInstanceId };
+/** Hotplug (off unless enabled): Nova rewrites the drive's network_data.json with the new port; the drive is read again. */
+export const configDrive: Source = { dsname: 'ConfigDrive', stages: ['local'], crawl, checkInstanceId: checkNovaInstanceId, hotplug: recrawlHotplug(crawl) };

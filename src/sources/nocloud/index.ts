@@ -10,6 +10,7 @@ import { datasourceConfig } from '../config.ts';
 import { nocloudFromCmdline } from '../../config/cmdline.ts';
 import { isMapping, type Mapping } from '../../text/reader.ts';
 import { DatasourceError, type CrawlContext, type Crawled, type DsMode, type NetworkConfigInput, type Source } from '../types.ts';
+import { recrawlHotplug } from '../hotplug-recrawl.ts';
 import { parseMetaData, readSeedDir, readSeedFilesystem, readSeedUrl, type Seed } from './seed.ts';
 
 export const SEED_DIRS = ['/var/lib/cloud/seed/nocloud', '/var/lib/cloud/seed/nocloud-net'] as const;
@@ -214,4 +215,5 @@ function checkInstanceId(ctx: CrawlContext, cachedId: string): boolean | null {
   return null;
 }
 
-export const noCloud: Source = { dsname: 'NoCloud', stages: ['local', 'network'], crawl, checkInstanceId };
+/** Hotplug (off unless enabled): the seed is read again; its network config describes the NICs it knows. */
+export const noCloud: Source = { dsname: 'NoCloud', stages: ['local', 'network'], crawl, checkInstanceId, hotplug: recrawlHotplug(crawl) };

@@ -17,6 +17,7 @@ import { nowMs } from '../../host/clock.ts';
 import type { Mapping } from '../../text/reader.ts';
 import { crawlMetadataTree } from '../ec2/tree.ts';
 import { DatasourceError, type CrawlContext, type Crawled, type Source } from '../types.ts';
+import { recrawlHotplug } from '../hotplug-recrawl.ts';
 import { checkNovaInstanceId, treeToCrawled } from './crawled.ts';
 import { serviceGetter, serviceReader } from './service.ts';
 import { readOpenStackTree } from './tree.ts';
@@ -93,4 +94,5 @@ async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
   }, { ipv6LinkLocal: linkLocal });
 }
 
-export const openStack: Source = { dsname: 'OpenStack', stages: ['local', 'network'], crawl, checkInstanceId: checkNovaInstanceId };
+/** Hotplug (off unless enabled): the metadata service is read again until network_data.json lists the new port's MAC. */
+export const openStack: Source = { dsname: 'OpenStack', stages: ['local', 'network'], crawl, checkInstanceId: checkNovaInstanceId, hotplug: recrawlHotplug(crawl) };
