@@ -17,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { buildCli, type Cli } from '../cli/cli.ts';
 import { missingCloudTools, startCloud, type CloudSpec, type TestCloud } from './cloud/cloud.ts';
 import { awsTree, type AwsNic } from './cloud/imds.ts';
+import { validateNetworkd } from '../net/validators/networkd.ts';
 import { targetRoot, type TargetRoot } from './harness.ts';
 
 const skip = missingCloudTools();
@@ -165,6 +166,22 @@ describe('NIC hotplug on EC2', { skip }, () => {
     assert.ok(m, log().slice(-2000));
     assert.ok(Number(m[1]) <= 2, `${m[1]} refreshes`);
     console.log(`# burst of 4: ${m[1]} refresh(es), ${m[2]} apply(ies), ${(await cloud.requests()).length} IMDS requests`);
+  });
+});
+
+describe('NIC hotplug on EC2: what the handler wrote, loaded by the real systemd-networkd', { skip }, () => {
+  test('every NIC\'s file loads; the hot-added NICs get their addresses, tables and rules', async () => {
+    assert.ok(root, 'the EC2 hotplug suite ran first');
+    const added = [...LATER.filter((l) => l.name !== 'eth3'), ...BURST];
+    const v = await validateNetworkd(root.dir, {
+      nics: [{ name: 'eth0', mac: MAC0, addresses: [] }, ...added.map((a) => ({ name: a.name, mac: a.mac, addresses: [`${subnet(Number(a.name.slice(3)))}.20/24`] }))],
+      expectRules: added.map((a) => `from ${subnet(Number(a.name.slice(3)))}.21 lookup ${100 + a.device}`),
+    });
+    assert.ok(v.ok, `${v.messages.join('\n')}\n${v.log}`);
+    for (const a of added) {
+      assert.ok(v.networkFor.get(a.name), `networkd configured ${a.name}`);
+      assert.ok((v.addresses.get(a.name) ?? []).includes(`${subnet(Number(a.name.slice(3)))}.21/24`), `${a.name}: ${JSON.stringify(v.addresses.get(a.name))}`);
+    }
   });
 });
 
