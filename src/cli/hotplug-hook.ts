@@ -44,10 +44,13 @@ function context(globals: Globals, debug: boolean): StageContext {
   return makeStageContext('hotplug', fs, { root: globals.root, debug: globals.debug || debug, force: false, files: [], dryRun: false, liveNetwork: globals.liveNetwork === true });
 }
 
+/** Log records already written to the log file: a drain flushes after each burst, and must not write a record twice. */
+const written = { count: 0 };
+
 async function handleBurst(ctx: StageContext, events: NetEvent[], budgetMs: number | undefined): Promise<number> {
   const r = await handleNetEvents(ctx, events, budgetMs === undefined ? {} : { budgetMs });
   for (const e of r.errors) ctx.log.error(e);
-  ctx.log.flush(ctx.fs, { count: 0 });
+  ctx.log.flush(ctx.fs, written);
   return r.errors.length > 0 ? 1 : 0;
 }
 

@@ -2,7 +2,7 @@
 // line by line with host-elapsed timestamps, killed by PID after a hard timeout. With a VM network
 // (vm-network.ts) QEMU runs inside its namespace (nsenter execs QEMU: the PID stays QEMU's).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GuestImage } from './image.ts';
 import type { VmNetwork } from './vm-network.ts';
@@ -42,6 +42,13 @@ export interface BootOptions {
    * not the host's; NICs with `tap` attach to its tap.
    */
   network?: Pick<VmNetwork, 'netns' | 'tap'>;
+  /** a QMP monitor on this unix socket (`-qmp unix:…,server=on,wait=off`); removed after the boot */
+  qmpSocket?: string;
+  /**
+   * host actions on guest markers: the first serial line with `@@VMR <name>|` runs `onSerialMarker[name]` once
+   * (e.g. a QMP device_add when the guest says it is ready); failures are collected in BootResult.markerErrors.
+   */
+  onSerialMarker?: Readonly<Record<string, () => Promise<void>>>;
 }
 
 export interface BootResult {
@@ -54,6 +61,14 @@ export interface BootResult {
   /** host seconds from QEMU start to the first "login:" prompt and to the report (printed once boot has finished) */
   loginSeconds?: number;
   reportSeconds?: number;
+  /** host seconds from QEMU start at which each onSerialMarker marker was seen, and when its action ended */
+  markers: Record<string, MarkerTimes>;
+  markerErrors: string[];
+}
+
+export interface MarkerTimes {
+  seenSeconds: number;
+  doneSeconds?: number;
 }
 
 export function qemuArgs(o: BootOptions): string[] {
@@ -87,6 +102,12 @@ export function qemuArgs(o: BootOptions): string[] {
     args.push('-netdev', `user,id=n${i},restrict=on${net}${fwd.join('')}`, '-device', `virtio-net-pci,netdev=n${i},mac=${nic.mac}`);
   });
   if (o.seedIso) args.push('-drive', `file=${o.seedIso},if=virtio,format=raw,readonly=on`);
+  if (o.qmpSocket) {
+    if (o.qmpSocket.includes(',')) throw new Error(`the QMP socket path may not contain a comma: ${o.qmpSocket}`);
+    // sun_path holds 108 bytes
+    if (Buffer.byteLength(o.qmpSocket) > 100) throw new Error(`the QMP socket path is too long for a unix socket: ${o.qmpSocket}`);
+    args.push('-qmp', `unix:${o.qmpSocket},server=on,wait=off`);
+  }
   args.push(...(o.qemuExtra ?? []));
   return args;
 }
@@ -102,7 +123,24 @@ export function boot(o: BootOptions): Promise<BootResult> {
   const stderrLog = createWriteStream(join(o.runDir, 'qemu-stderr.log'));
   const t0 = Date.now();
   const secs = (): number => Math.round((Date.now() - t0) / 100) / 10;
-  const result: BootResult = { serialLog, lines: [], wallSeconds: 0, timedOut: false, exitCode: null };
+  const result: BootResult = { serialLog, lines: [], wallSeconds: 0, timedOut: false, exitCode: null, markers: {}, markerErrors: [] };
+  const actions: Promise<void>[] = [];
+  const runMarker = (name: string, action: () => Promise<void>): void => {
+    const m: MarkerTimes = { seenSeconds: secs() };
+    result.markers[name] = m;
+    out.write(`[${secs().toFixed(1).padStart(6)}] ## host: marker ${name}, running its action\n`);
+    actions.push(action().then(
+      () => {
+        m.doneSeconds = secs();
+        out.write(`[${secs().toFixed(1).padStart(6)}] ## host: action of ${name} done\n`);
+      },
+      (e: unknown) => {
+        const msg = `${name}: ${e instanceof Error ? e.message : String(e)}`;
+        result.markerErrors.push(msg);
+        out.write(`[${secs().toFixed(1).padStart(6)}] ## host: action failed: ${msg}\n`);
+      },
+    ));
+  };
   let partial = '';
   const onLine = (raw: string): void => {
     const line = raw.replace(/\r/g, '');
@@ -110,7 +148,11 @@ export function boot(o: BootOptions): Promise<BootResult> {
     out.write(`[${secs().toFixed(1).padStart(6)}] ${line}\n`);
     if (result.loginSeconds === undefined && line.includes(' login:')) result.loginSeconds = secs();
     if (result.reportSeconds === undefined && line.includes('@@VMR begin|')) result.reportSeconds = secs();
+    for (const [name, action] of Object.entries(o.onSerialMarker ?? {})) {
+      if (!(name in result.markers) && line.includes(`@@VMR ${name}|`)) runMarker(name, action);
+    }
   };
+  if (o.qmpSocket) rmSync(o.qmpSocket, { force: true });
   return new Promise((resolve, reject) => {
     const child: ChildProcess = o.network
       ? o.network.netns.spawn(argv, ['ignore', 'pipe', 'pipe'])
@@ -138,7 +180,11 @@ export function boot(o: BootOptions): Promise<BootResult> {
       if (partial) onLine(partial);
       result.exitCode = code;
       result.wallSeconds = secs();
-      out.end(() => resolve(result));
+      // a marker action still talking to the monitor fails now that QEMU is gone; wait for it before closing the log
+      void Promise.allSettled(actions).then(() => {
+        if (o.qmpSocket) rmSync(o.qmpSocket, { force: true });
+        out.end(() => resolve(result));
+      });
     });
   });
 }

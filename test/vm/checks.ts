@@ -4,6 +4,12 @@ import type { IpLink, VmReport } from './report.ts';
 
 export class Checks {
   readonly failures: string[] = [];
+  /** measurements worth reporting whether or not the checks pass (printed by the runner, kept in report.json) */
+  readonly notes: string[] = [];
+
+  note(message: string): void {
+    this.notes.push(message);
+  }
 
   fail(message: string): void {
     this.failures.push(message);

@@ -22,15 +22,41 @@ export interface ImdsRequestSeen {
 export interface HostImds {
   port: number;
   requests: ImdsRequestSeen[];
+  /**
+   * (Re)starts the IMDS clock, from which the spec's `appear` delays count (e.g. a hot-added NIC's data
+   * propagating): 'now', or 'next-request' — when the next request arrives, before it is answered (under TCG
+   * the guest's handler may need longer to start than a propagation delay lasts).
+   */
+  startClock(when: 'now' | 'next-request'): void;
+  /** when startClock was called and when the clock started, in ImdsRequestSeen.atMs terms */
+  clock: { armedAtMs?: number; startedAtMs?: number };
   close(): Promise<void>;
 }
 
-export function startHostImds(spec: ImdsSpec): Promise<HostImds> {
+export interface HostImdsOptions {
+  /** keep every `appear` node hidden until startClock() (not from server start, long before the guest asks) */
+  holdClock?: boolean;
+}
+
+export function startHostImds(spec: ImdsSpec, opts: HostImdsOptions = {}): Promise<HostImds> {
   const t0 = performance.now();
   const service = new Imds(spec, t0);
+  // a clock that starts at +∞: now − start is −∞, below every afterMs
+  if (opts.holdClock) service.resetClock(Number.POSITIVE_INFINITY);
   const requests: ImdsRequestSeen[] = [];
+  const clock: HostImds['clock'] = {};
+  let armed = false;
+  const start = (): void => {
+    const now = performance.now();
+    service.resetClock(now);
+    clock.startedAtMs = Math.round(now - t0);
+  };
   const open = new Set<ServerResponse>();
   const server = createServer((req, res) => {
+    if (armed) {
+      armed = false;
+      start();
+    }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
     const seen: ImdsRequestSeen = {
@@ -49,6 +75,12 @@ export function startHostImds(spec: ImdsSpec): Promise<HostImds> {
       resolve({
         port: (server.address() as AddressInfo).port,
         requests,
+        clock,
+        startClock: (when) => {
+          clock.armedAtMs = Math.round(performance.now() - t0);
+          if (when === 'now') start();
+          else armed = true;
+        },
         close: () => new Promise((done) => {
           for (const res of open) res.destroy();
           server.close(() => done());

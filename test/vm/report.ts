@@ -39,6 +39,30 @@ export interface FileFact {
   lines: string[];
 }
 
+/** The hotplug step of the report (kernel command line vmtest.hotplug=MAC): what the guest saw while the host added and removed a NIC. */
+export interface HotplugFacts {
+  mac: string;
+  /** seconds from "hotplug-ready" until the NIC had an IPv4 address; undefined on timeout */
+  configuredSeconds?: number;
+  /** seconds from "hotplug-ready" until the hotplug handler was idle again (its burst done); undefined on timeout */
+  settledSeconds?: number;
+  /** the NIC's name in the guest */
+  ifname: string;
+  /** `ip -j addr` and `ip -j rule` once the NIC was configured and the handler idle (the report's own addr is taken after the removal) */
+  links: IpLink[];
+  rules: Record<string, unknown>[];
+  /** seconds from "hotplug-remove-ready" until no interface had the MAC; undefined on timeout */
+  removedSeconds?: number;
+  /** the guest's epoch seconds when it saw the NIC gone */
+  removedAtEpoch?: number;
+  /** seconds (after a 2 s pause) from the removal until cloud-init-hotplugd.service was inactive again; undefined on timeout */
+  idleSeconds?: number;
+  /** the service's StandardInput/Output/Error, then `journalctl -b -u cloud-init-hotplugd.{service,socket} -o short-monotonic` */
+  journal: string[];
+  /** the lines of /var/log/cloud-init.log that mention hotplug */
+  log: string[];
+}
+
 export interface VmReport {
   /** the end marker was seen */
   complete: boolean;
@@ -74,6 +98,7 @@ export interface VmReport {
   groups: string;
   files: Record<string, FileFact | null>;
   netFiles: Record<string, string[]>;
+  hotplug?: HotplugFacts;
 }
 
 /** systemd time spans: "1min 2.345s", "532ms", "1h 2min 3s", "12.5s" */
@@ -207,7 +232,29 @@ export function parseReport(serial: readonly string[]): VmReport {
       ? null
       : { mode, owner: owner ?? '', group: group ?? '', size: Number(size ?? 0), lines: contents.get(path) ?? [] };
   }
+  if (s.has('hotplug-ready')) r.hotplug = parseHotplug(s);
   return r;
+}
+
+function parseHotplug(s: Map<string, string[]>): HotplugFacts {
+  const one = (k: string): string => (s.get(k) ?? [])[0] ?? '';
+  const secs = (text: string): number | undefined => (/^\d+(\.\d+)?$/.test(text) ? Number(text) : undefined);
+  const [removed = '', epoch = ''] = one('hotplug-removed').split(' ');
+  const links = parseJson(one('hotplug-addr'));
+  const rules = parseJson(one('hotplug-rule'));
+  return {
+    mac: one('hotplug-ready'),
+    configuredSeconds: secs(one('hotplug-configured')),
+    settledSeconds: secs(one('hotplug-settled')),
+    ifname: one('hotplug-if'),
+    links: Array.isArray(links) ? (links as IpLink[]) : [],
+    rules: Array.isArray(rules) ? rules.map(asRecord).filter((x): x is Record<string, unknown> => x !== undefined) : [],
+    removedSeconds: secs(removed),
+    removedAtEpoch: secs(epoch),
+    idleSeconds: secs(one('hotplug-idle')),
+    journal: s.get('hotplugd') ?? [],
+    log: s.get('hotplog') ?? [],
+  };
 }
 
 /** Seconds of a unit from leaving inactive to active (what blame shows), from the monotonic stamps. */

@@ -9,6 +9,7 @@ import { exec } from './exec.ts';
 import { startHostImds, type HostImds } from './imds-host.ts';
 import { ensureImage, type Flavour, type GuestImage } from './image.ts';
 import { RUNS_DIR } from './paths.ts';
+import { hotAddNic, hotRemoveNic } from './qmp.ts';
 import { parseReport, type VmReport } from './report.ts';
 import { IMDS_ADDRESS, type Scenario } from './scenarios.ts';
 import { buildSeedIso } from './seed.ts';
@@ -20,6 +21,8 @@ export interface BootOutcome {
   result: Omit<BootResult, 'lines'>;
   report: VmReport;
   failures: string[];
+  /** measurements the checks noted */
+  notes: string[];
 }
 
 export interface ScenarioOutcome {
@@ -66,11 +69,11 @@ export async function runScenario(
   const outcome: ScenarioOutcome = {
     scenario: sc.name, id: sc.id, flavour, variant: sc.variant, imageBuildSeconds: image.buildSeconds, boots: [], passed: true,
   };
-  const append = [`vmtest.user=${sc.user}`, `vmtest.files=${sc.files.join(',')}`];
+  const append = [`vmtest.user=${sc.user}`, `vmtest.files=${sc.files.join(',')}`, ...(sc.hotplug ? [`vmtest.hotplug=${sc.hotplug.mac}`] : [])];
   // One IMDS for all boots of the scenario (a reboot meets the same instance), on the host's loopback only.
   // QEMU runs inside a VM network's namespace, where the host's loopback (and so the host IMDS) is out of reach.
   if (sc.imds && sc.vmNetwork) throw new Error(`${sc.name}: a host IMDS and a VM network do not mix; run the IMDS as a network service`);
-  const imds: HostImds | undefined = sc.imds ? await startHostImds(sc.imds) : undefined;
+  const imds: HostImds | undefined = sc.imds ? await startHostImds(sc.imds, { holdClock: !!sc.hotplug }) : undefined;
   let network: VmNetwork | undefined;
   try {
     if (sc.vmNetwork) {
@@ -89,8 +92,19 @@ export async function runScenario(
       log(`[${sc.id} ${sc.name} / ${flavour}] boot ${n}/${sc.boots} (serial: ${join(runDir, 'serial.log')})`);
       const seen = imds?.requests.length ?? 0;
       const mark = network?.mark();
+      // NIC hotplug: the guest says when (vm-report's hotplug step), the host acts through QMP
+      const hp = sc.hotplug;
+      const qmpSocket = hp ? join(runDir, 'qmp.sock') : undefined;
+      const qmpLog = join(runDir, 'qmp.log');
+      const onSerialMarker = hp && qmpSocket ? {
+        'hotplug-ready': async () => {
+          imds?.startClock('next-request');
+          await hotAddNic(qmpSocket, qmpLog, hp);
+        },
+        'hotplug-remove-ready': () => hotRemoveNic(qmpSocket, qmpLog, hp),
+      } : undefined;
       const res = await boot({
-        image, runDir, seedIso, qemuExtra: sc.smbios, nics, disk, append, timeoutSeconds: TIMEOUT_SECONDS, network,
+        image, runDir, seedIso, qemuExtra: sc.smbios, nics, disk, append, timeoutSeconds: TIMEOUT_SECONDS, network, qmpSocket, onSerialMarker,
       });
       const netFacts = network && mark ? network.factsSince(mark) : undefined;
       if (netFacts) writeFileSync(join(runDir, 'network-facts.json'), JSON.stringify(netFacts, null, 1));
@@ -100,9 +114,10 @@ export async function runScenario(
       const c = new Checks();
       if (res.timedOut) c.fail(`QEMU killed after the ${TIMEOUT_SECONDS} s timeout`);
       const secretsOnDisk = sc.secrets && disk.kind === 'overlay' ? findInFile(disk.qcow2, sc.secrets) : undefined;
-      sc.check(c, report, n, first, { imdsRequests, network: netFacts, secretsOnDisk });
+      const hotplug = hp ? { markers: res.markers, errors: res.markerErrors, imdsClock: imds ? { ...imds.clock } : undefined } : undefined;
+      sc.check(c, report, n, first, { imdsRequests, network: netFacts, secretsOnDisk, hotplug });
       const { lines, ...result } = res;
-      const b: BootOutcome = { boot: n, runDir, result, report, failures: c.failures };
+      const b: BootOutcome = { boot: n, runDir, result, report, failures: c.failures, notes: c.notes };
       writeFileSync(join(runDir, 'report.json'), JSON.stringify({ ...b, excerpt: undefined }, null, 2));
       if (c.failures.length > 0) {
         outcome.passed = false;
@@ -112,6 +127,7 @@ export async function runScenario(
       log(`[${sc.id} ${sc.name} / ${flavour}] boot ${n}: ${c.failures.length === 0 ? 'PASS' : 'FAIL'} in ${res.wallSeconds} s ` +
         `(state ${report.state || '?'}, final done at ${report.finalDoneSeconds ?? '?'} s` +
         `${imdsRequests ? `, ${imdsRequests.length} IMDS requests` : ''}${netFacts ? `, ${netFacts.dhcpAcks.length} DHCPACKs` : ''})`);
+      for (const note of c.notes) log(`[${sc.id} ${sc.name} / ${flavour}]   ${note}`);
       first ??= report;
     }
   } finally {

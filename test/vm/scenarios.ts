@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { sha512Crypt } from '../../src/text/sha512-crypt.ts';
 import { awsTree } from '../e2e/cloud/imds.ts';
 import type { CloudStackVrSpec, ImdsSpec } from '../e2e/cloud/types.ts';
-import type { NicSpec } from './boot.ts';
+import type { MarkerTimes, NicSpec } from './boot.ts';
 import type { ImdsRequestSeen } from './imds-host.ts';
 import type { NetVariant } from './image.ts';
+import type { HotNic } from './qmp.ts';
 import { REPO_DIR, VM_DIR } from './paths.ts';
 import type { VmReport } from './report.ts';
 import type { SeedSpec } from './seed.ts';
@@ -21,6 +22,12 @@ export interface HostFacts {
   network?: NetworkFacts;
   /** indexes of the scenario's `secrets` found on the guest's disk after this boot */
   secretsOnDisk?: readonly number[];
+  /** the scenario's NIC hotplug: when the host acted on the guest's markers, what failed, the IMDS clock */
+  hotplug?: {
+    markers: Readonly<Record<string, MarkerTimes>>;
+    errors: readonly string[];
+    imdsClock?: { armedAtMs?: number; startedAtMs?: number };
+  };
 }
 
 /** A tap network in a private network namespace (vm-network.ts); `services` gets the directory of its logs. */
@@ -43,6 +50,12 @@ export interface Scenario {
   /** a tap network, up for all boots of the scenario, with QEMU inside its namespace; NICs with `tap` use it */
   vmNetwork?: VmNetworkSpec;
   nics: readonly NicSpec[];
+  /**
+   * a NIC the host hot-adds through QMP once the guest has booted (guest marker "hotplug-ready") and removes
+   * once the guest saw it configured ("hotplug-remove-ready"); with an IMDS, its clock (and so its `appear`
+   * delays) is held until the first request after the hot-add
+   */
+  hotplug?: HotNic;
   /** the user user-data creates (reported with getent) */
   user: string;
   /** files the report prints with mode and content */
@@ -164,15 +177,12 @@ const EC2_UUID = 'ec2d3f1a-5b6c-4d7e-8f90-a1b2c3d4e5f6';
 const EC2_IP = '169.254.169.15';
 const EC2_HOSTNAME = `ip-${EC2_IP.replace(/\./g, '-')}`;
 const DEBIAN_KEYS = '/home/debian/.ssh/authorized_keys';
-const EC2_IMDS: ImdsSpec = {
-  httpTokens: 'required',
-  tree: awsTree({
-    instanceId: EC2_INSTANCE, region: 'eu-west-1', az: 'eu-west-1b', hostname: `${EC2_HOSTNAME}.eu-west-1.compute.internal`,
-    nics: [{ mac: MAC1, deviceNumber: 0, ipv4s: [EC2_IP], subnetV4: '169.254.169.0/24' }],
-    publicKeys: { vmtest: VMTEST_KEY },
-    userData: userData(undefined, true),
-  }),
-};
+const EC2_NIC1 = { mac: MAC1, deviceNumber: 0, ipv4s: [EC2_IP], subnetV4: '169.254.169.0/24' };
+const ec2Tree = (nics: Parameters<typeof awsTree>[0]['nics']) => awsTree({
+  instanceId: EC2_INSTANCE, region: 'eu-west-1', az: 'eu-west-1b', hostname: `${EC2_HOSTNAME}.eu-west-1.compute.internal`,
+  nics, publicKeys: { vmtest: VMTEST_KEY }, userData: userData(undefined, true),
+});
+const EC2_IMDS: ImdsSpec = { httpTokens: 'required', tree: ec2Tree([EC2_NIC1]) };
 const EC2_SMBIOS = [
   // On AWS the product serial is the product UUID (cloud-init's ds-identify requires both).
   '-smbios', `type=1,manufacturer=Amazon EC2,product=t3.micro,uuid=${EC2_UUID},serial=${EC2_UUID}`,
@@ -203,6 +213,93 @@ function ec2Checks(c: Checks, r: VmReport, host: HostFacts): void {
     `GETs: ${gets.length}`);
   const secret = gets.filter((q) => q.path.includes('security-credentials'));
   c.ok('no request for IAM credentials', secret.length === 0, secret.map((q) => q.path).join(' '));
+}
+
+// EC2 NIC hotplug: scenario 7's instance, plus a second NIC that the host hot-adds through QMP after boot (its own
+// slirp network, restrict=on, no IMDS: the primary NIC reaches it). IMDS lists the NIC from the hot-add on (its
+// directory appears at once), and its local-ipv4s 3 s later, counted from the first request after the hot-add
+// (the handler's token PUT), so the handler has to wait for it. No IPv6: slirp has no DHCPv6.
+export const MAC9 = '52:54:00:12:34:09';
+const HP_NET = '10.0.5.0/24';
+const HP_IP = '10.0.5.15';
+const HP_MACDIR = `meta-data/network/interfaces/macs/${MAC9}`;
+const HP_IPV4_DELAY_MS = 3000;
+/** seconds stratus may take (under TCG) from restoring the instance to deciding a NIC is gone */
+const HP_REMOVE_BOUND_S = 5;
+const HP_NIC: HotNic = { netdevId: 'hp1', deviceId: 'hpnic1', mac: MAC9, net: HP_NET };
+const EC2_HOTPLUG_IMDS: ImdsSpec = {
+  httpTokens: 'required',
+  tree: ec2Tree([EC2_NIC1, { mac: MAC9, deviceNumber: 1, ipv4s: [HP_IP], subnetV4: HP_NET }]),
+  appear: [{ path: HP_MACDIR, afterMs: 0 }, { path: `${HP_MACDIR}/local-ipv4s`, afterMs: HP_IPV4_DELAY_MS }],
+};
+
+function ec2HotplugChecks(c: Checks, r: VmReport, host: HostFacts): void {
+  ec2Checks(c, r, host);
+  c.ok('no host-side hotplug action failed', (host.hotplug?.errors.length ?? 1) === 0, (host.hotplug?.errors ?? ['no hotplug facts']).join('; '));
+  const hp = r.hotplug;
+  if (!hp) {
+    c.fail('the report has no hotplug step (no "@@VMR hotplug-ready|")');
+    return;
+  }
+  const markers = host.hotplug?.markers ?? {};
+  c.ok('the host hot-added the NIC and later removed it', 'hotplug-ready' in markers && 'hotplug-remove-ready' in markers,
+    `markers acted on: ${Object.keys(markers).join(', ') || 'none'}`);
+  c.note(`hot-added NIC ${hp.ifname || '?'}: the guest waited ${hp.configuredSeconds ?? 'timeout (240)'} s for an IPv4 address, ` +
+    `${hp.settledSeconds ?? 'timeout'} s until the handler was idle; ${hp.removedSeconds ?? 'timeout (60)'} s for the NIC to vanish after device_del, ` +
+    `then ${hp.idleSeconds ?? 'timeout (120)'} s (+2) until the handler was idle`);
+  c.ok('the hot-added NIC got an IPv4 address', hp.configuredSeconds !== undefined, `timeout after 240 s (${hp.ifname || 'no interface with the MAC'})`);
+  const link = hp.links.find((l) => l.address?.toLowerCase() === MAC9);
+  const have = (link?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
+  c.ok(`IPv4 address of the hot-added NIC (guest waited ${hp.configuredSeconds ?? 'timeout'} s)`, have.includes(`${HP_IP}/24`),
+    `expected ${HP_IP}/24, have [${have.join(', ')}] on ${link?.ifname ?? 'no interface with the MAC'}`);
+  const table101 = hp.rules.filter((x) => String(x['table']) === '101');
+  c.ok('the handler finished the add (idle again)', hp.settledSeconds !== undefined, 'cloud-init-hotplugd.service still running after 120 s');
+  c.ok('a policy routing rule to table 101 while the NIC was up', table101.length > 0, JSON.stringify(hp.rules).slice(0, 300));
+  const files = Object.entries(r.netFiles).filter(([f, lines]) => f.startsWith('/etc/systemd/network/') && lines.some((l) => l.toLowerCase().includes(MAC9)));
+  c.ok('stratus rendered a networkd file for the hot-added NIC (matched by MAC)', files.length > 0, `files: ${Object.keys(r.netFiles).join(', ') || 'none'}`);
+  const policy = files.some(([, lines]) => lines.some((l) => l.trim() === '[RoutingPolicyRule]') && lines.some((l) => /^Table=101\b/.test(l.trim())));
+  c.ok('its file has a RoutingPolicyRule for table 101', policy, files.map(([f, l]) => `${f}: ${l.join(' / ')}`).join('; ').slice(0, 600) || 'no file');
+  const log = [...hp.journal, ...hp.log];
+  const stdio = hp.journal.find((l) => l.startsWith('StandardInput='));
+  if (stdio) c.note(`cloud-init-hotplugd.service: ${stdio.trim()}`);
+  const added = log.find((l) => /configured in \d+ ms/.test(l));
+  c.ok(`the handler configured the NIC (guest waited ${hp.configuredSeconds ?? 'timeout'} s)`, added !== undefined, log.slice(-8).join(' / ') || 'no hotplug log');
+  if (added) c.note(`stratus: ${added.replace(/^.*hotplug: /, '')}`);
+  c.ok('the handler waited for the NIC\'s local-ipv4s', log.some((l) => /local-ipv4s not published yet/.test(l)), 'no "not published yet" line');
+  const gone = log.find((l) => /is gone/.test(l));
+  c.ok(`the handler saw the NIC removed (the guest waited ${hp.removedSeconds ?? 'timeout'} s for it to vanish)`, gone !== undefined, log.slice(-8).join(' / ') || 'no hotplug log');
+  // "is gone" is logged (cloud-init.log: UTC, ms) after the guest saw the link vanish (polled every 0.5 s): the
+  // remove's latency (udev, the socket starting the handler: node under TCG, stratus); stratus's own part is from
+  // the handler's first record of that run ("restored instance") to "is gone"
+  const stamp = (l: string | undefined): number | undefined => {
+    const m = l === undefined ? null : /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d+)/.exec(l);
+    return m ? Date.parse(`${m[1] ?? ''}T${m[2] ?? ''}Z`) / 1000 : undefined;
+  };
+  const goneAt = stamp(gone);
+  if (goneAt !== undefined && hp.removedAtEpoch !== undefined) {
+    c.note(`remove: stratus logged "is gone" ${(goneAt - hp.removedAtEpoch).toFixed(2)} s after the guest saw the NIC vanish`);
+  }
+  const goneIndex = gone === undefined ? -1 : hp.log.indexOf(gone);
+  const runStart = stamp(hp.log.slice(0, Math.max(goneIndex, 0)).reverse().find((l) => /\[hotplug\].*restored instance/.test(l)));
+  if (goneAt !== undefined && runStart !== undefined) {
+    const own = goneAt - runStart;
+    c.note(`remove: stratus's own time from restoring the instance to "is gone": ${(own * 1000).toFixed(0)} ms`);
+    // a purely local decision; under TCG (~10× slower than a real CPU) a generous bound
+    c.ok(`the remove took stratus under ${HP_REMOVE_BOUND_S} s under TCG (instance restored → "is gone")`, own < HP_REMOVE_BOUND_S, `${own.toFixed(3)} s`);
+  }
+  const clock = host.hotplug?.imdsClock;
+  const during = (host.imdsRequests ?? []).filter((q) => clock?.armedAtMs !== undefined && q.atMs >= clock.armedAtMs);
+  c.ok('the handler asked the IMDS for a token', during.some((q) => q.method === 'PUT' && q.path === '/latest/api/token' && q.status === 200),
+    `${during.length} requests after the hot-add`);
+  const bare = during.filter((q) => q.method === 'GET' && !q.token);
+  c.ok('every GET of the handler carried the token', bare.length === 0, bare.map((q) => q.path).slice(0, 5).join(' '));
+  const ipv4s = during.filter((q) => q.method === 'GET' && q.path.endsWith(`/macs/${MAC9}/local-ipv4s`));
+  const clockStart = clock?.startedAtMs;
+  const early = during.filter((q) => clockStart !== undefined && q.atMs < clockStart + HP_IPV4_DELAY_MS && q.path.includes(MAC9));
+  c.ok('the handler read the new NIC before its local-ipv4s was published, then polled it', early.length > 0 && ipv4s.some((q) => q.status === 200),
+    `${early.length} requests for the NIC in the first ${HP_IPV4_DELAY_MS} ms; local-ipv4s: ${ipv4s.map((q) => `${q.status}@${q.atMs}`).join(' ') || 'no request'}`);
+  c.note(`IMDS during the hotplug: ${during.length} requests, local-ipv4s ${ipv4s.map((q) => q.status).join(',') || '-'}; clock armed at ${clock?.armedAtMs ?? '?'} ms, ` +
+    `started at ${clock?.startedAtMs ?? '?'} ms`);
 }
 
 // CloudStack on the NetworkManager image: the NIC on a tap network (vm-network.ts) whose DHCP server, DNS
@@ -323,6 +420,11 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 8, name: 'cloudstack-nm-second-boot', variant: 'nm', vmNetwork: CS_NETWORK, smbios: CS_SMBIOS, secrets: [CS_PASSWORD],
     nics: [{ mac: MAC1, tap: true }], user: 'tester', files: [...FILES, DEBIAN_KEYS, CS_SHADOW, CS_SSHD], boots: 2,
     check: (c, r, boot, _first, host) => cloudstackChecks(c, r, boot, host),
+  },
+  {
+    id: 9, name: 'ec2-hotplug-networkd', variant: 'networkd', imds: EC2_HOTPLUG_IMDS, smbios: EC2_SMBIOS,
+    nics: [{ mac: MAC1, net: '169.254.169.0/24' }], hotplug: HP_NIC, user: 'tester', files: [...FILES, DEBIAN_KEYS], boots: 1,
+    check: (c, r, _boot, _first, host) => ec2HotplugChecks(c, r, host),
   },
 ];
 
