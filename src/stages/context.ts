@@ -9,6 +9,7 @@ import type { CommandOptions } from '../host/exec.ts';
 import { Log } from '../host/log.ts';
 import type { RootFs } from '../host/root-fs.ts';
 import { MediaError } from '../media/block-reader.ts';
+import { liveDefaultGateway, resolve4With } from '../host/net-facts.ts';
 import type { ReadOnlyFs } from '../media/read-only-fs.ts';
 import { MAX_DATASOURCE_FILE, type CrawlContext, type CrawlStage, type FoundFilesystem } from '../sources/types.ts';
 import type { Mapping } from '../text/reader.ts';
@@ -96,18 +97,6 @@ export function mayTouchNetwork(ctx: StageContext): boolean {
   return !ctx.opts.dryRun && (ctx.opts.root === '/' || ctx.opts.liveNetwork === true);
 }
 
-/** The gateway of the first IPv4 default route in /proc/net/route text (little-endian hex); null when none. */
-export function procDefaultGateway(text: string): string | null {
-  for (const line of text.split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 8 || f[1] !== '00000000' || f[7] !== '00000000') continue;
-    const hex = f[2] ?? '';
-    if (!/^[0-9A-Fa-f]{8}$/.test(hex) || hex === '00000000') continue;
-    return [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
-  }
-  return null;
-}
-
 /** A datasource's view of the stage. */
 export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage): CrawlContext {
   /** Inside withNetwork: HTTP is allowed in the local stage too. */
@@ -161,23 +150,12 @@ export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage)
     async resolve4(name, servers) {
       if (stage !== 'network' && online === 0) throw new Error(`${name}: no network in the local stage (outside withNetwork)`);
       if (!mayTouchNetwork(ctx) || servers.length === 0) return [];
-      const { Resolver } = (await import('../host/builtin.ts')).dnsPromises();
-      const r = new Resolver({ timeout: 2_000, tries: 2 });
-      r.setServers([...servers]);
-      try {
-        return await r.resolve4(name);
-      } catch (e) {
-        ctx.log.debug(`DNS ${name} from ${servers.join(', ')}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-        return [];
-      }
+      const r = await resolve4With(name, servers);
+      if (r.problem) ctx.log.debug(`DNS ${name} from ${servers.join(', ')}: ${r.problem}`);
+      return r.addresses;
     },
     defaultGateway() {
-      if (!mayTouchNetwork(ctx)) return null;
-      try {
-        return procDefaultGateway(readFileSync('/proc/net/route', 'utf8'));
-      } catch {
-        return null;
-      }
+      return mayTouchNetwork(ctx) ? liveDefaultGateway() : null;
     },
     async withNetwork(probe, fn, opts = {}) {
       online++;

@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sha512Crypt } from '../../src/text/sha512-crypt.ts';
 import { buildCli, type Cli } from '../cli/cli.ts';
+import { ACCOUNT_FILES } from '../modules/accounts-root.ts';
 import { missingCloudTools, startCloud, type CloudSpec, type TestCloud } from './cloud/cloud.ts';
 import { targetRoot, type TargetRoot } from './harness.ts';
 
@@ -79,13 +80,9 @@ function cloudB(): CloudSpec {
   };
 }
 
+/** The shadow tools' files, and an sshd_config that includes its drop-ins (where PasswordAuthentication goes). */
 const ACCOUNTS: Record<string, [string, number]> = {
-  '/etc/passwd': ['root:x:0:0:root:/root:/bin/bash\n', 0o644],
-  '/etc/group': ['root:x:0:\n', 0o644],
-  '/etc/shadow': ['root:*:20000:0:99999:7:::\n', 0o640],
-  '/etc/gshadow': ['root:*::\n', 0o640],
-  '/etc/login.defs': ['UID_MIN 1000\nUID_MAX 60000\nGID_MIN 1000\nGID_MAX 60000\nUSERGROUPS_ENAB yes\nENCRYPT_METHOD SHA512\nUMASK 022\n', 0o644],
-  '/etc/default/useradd': ['SHELL=/bin/sh\n', 0o644],
+  ...ACCOUNT_FILES,
   '/etc/ssh/sshd_config': ['Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\n', 0o644],
 };
 

@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 
 const made: string[] = [];
 
-const FILES: Record<string, [string, number]> = {
+/** Target path → [content, mode]: what the shadow tools need in a root. */
+export const ACCOUNT_FILES: Readonly<Record<string, [string, number]>> = {
   '/etc/passwd': ['root:x:0:0:root:/root:/bin/bash\n', 0o644],
   '/etc/group': ['root:x:0:\n', 0o644],
   '/etc/shadow': ['root:*:20000:0:99999:7:::\n', 0o640],
@@ -23,7 +24,7 @@ const FILES: Record<string, [string, number]> = {
 export function accountsRoot(extra: Record<string, string> = {}): string {
   const root = mkdtempSync(join(tmpdir(), 'stratus-accounts-'));
   made.push(root);
-  const all: Record<string, [string, number]> = { ...FILES, ...Object.fromEntries(Object.entries(extra).map(([p, c]) => [p, [c, 0o644] as [string, number]])) };
+  const all: Record<string, [string, number]> = { ...ACCOUNT_FILES, ...Object.fromEntries(Object.entries(extra).map(([p, c]) => [p, [c, 0o644] as [string, number]])) };
   for (const [path, [content, mode]] of Object.entries(all)) {
     const full = join(root, path);
     mkdirSync(dirname(full), { recursive: true });

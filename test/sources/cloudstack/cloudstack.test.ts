@@ -16,7 +16,7 @@ import { cloudStack } from '../../../src/sources/cloudstack/index.ts';
 import { parsePasswordAnswer, PasswordServerError } from '../../../src/sources/cloudstack/password.ts';
 import { discoverVirtualRouter, leaseGateway, resolvConfNameservers, VR_METHODS } from '../../../src/sources/cloudstack/router.ts';
 import type { CrawlContext, Crawled, NetworkAccess } from '../../../src/sources/types.ts';
-import { procDefaultGateway } from '../../../src/stages/context.ts';
+import { procDefaultGateway } from '../../../src/host/net-facts.ts';
 
 const URL = 'http://10.1.1.1:8080/';
 const dirs: string[] = [];
