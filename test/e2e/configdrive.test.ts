@@ -246,7 +246,8 @@ describe('ConfigDrive: hostile and broken drives', () => {
     // As without any drive: the local stage goes on (exit 0), the later ones report "no datasource" (exit 1), every stage runs.
     assert.deepEqual(runs.map((r) => r.status), [0, 1, 1, 1], describeRuns(runs));
     assert.match(runs[3]?.stderr ?? '', /running 'modules-final'/);
-    assert.ok(took < 10_000, `the boot took ${took} ms`);
+    // A hang guard, not a speed target (benchmarks measure speed): CI runs this next to other boots on 2 cores.
+    assert.ok(took < 60_000, `the boot took ${took} ms`);
     const text = log(root);
     const error = text.split('\n').find((l) => l.includes('[ERROR]') && message.test(l));
     assert.ok(error, text);

@@ -317,7 +317,7 @@ describe('large inputs', () => {
       const took = Date.now() - started;
       assert.deepEqual(v, JSON.parse(text));
       // Well under 200 ms on a developer machine; the bound leaves room for slow CI.
-      assert.ok(took < 1000, `took ${took} ms`);
+      assert.ok(took < 3000, `took ${took} ms`);
     }
   });
 });

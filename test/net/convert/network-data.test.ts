@@ -395,7 +395,8 @@ describe('network_data.json conversion', () => {
     const v1 = networkDataToV1(r, value);
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     assert.equal((v1?.['config'] as unknown[] | undefined)?.length, 4096);
-    assert.ok(ms < 1000, `took ${ms} ms`);
+    // A guard against quadratic work, not a speed target: tens of ms here, the bound leaves room for a loaded CI machine.
+    assert.ok(ms < 3000, `took ${ms} ms`);
   });
 
   test('duplicate link ids and interface names are errors', () => {
