@@ -19,7 +19,7 @@
 import { nowMs } from '../host/clock.ts';
 import { readInterfaces, type NetInterface } from '../net/sysfs.ts';
 import { loadSource } from '../sources/index.ts';
-import type { HotplugRefresh } from '../sources/types.ts';
+import { NOT_LISTED, type HotplugRefresh } from '../sources/types.ts';
 import { crawlContext, mayTouchNetwork, type StageContext } from '../stages/context.ts';
 import { instanceConfig, systemConfig } from '../stages/effective-config.ts';
 import { findInstance } from '../stages/identity.ts';
@@ -148,7 +148,7 @@ export async function handleNetEvents(ctx: StageContext, events: readonly NetEve
     return result;
   }
   const apply = (r: HotplugRefresh): void => {
-    const w = writeNetwork(ctx, cfg, r.network, { activate: true });
+    const w = writeNetwork(ctx, cfg, r.network, { activate: true, attached: adds.map((a) => a.mac) });
     if (w && w.changed.length > 0) result.applies++;
     // The cache follows the platform, so a later boot that restores it renders the NICs it has now.
     c.metaData = r.metaData;
@@ -162,9 +162,14 @@ export async function handleNetEvents(ctx: StageContext, events: readonly NetEve
     result.refreshes++;
     apply(r);
     let waiting = incompleteOf(r);
-    if (waiting.length > 0) ctx.log.info(`hotplug: ${waiting.map((a) => `${a.name}: ${(r.missing[a.mac] ?? []).join(', ')}`).join('; ')} not published yet; what is known is applied, the rest is waited for`);
+    if (waiting.length > 0 && !session.final) ctx.log.info(`hotplug: ${waiting.map((a) => `${a.name}: ${(r.missing[a.mac] ?? []).join(', ')}`).join('; ')} not published yet; what is known is applied, the rest is waited for`);
     let pause = session.poll ? FIRST_PAUSE_MS : FIRST_RECRAWL_PAUSE_MS;
     const maxPause = session.poll ? MAX_PAUSE_MS : MAX_RECRAWL_PAUSE_MS;
+    if (waiting.length > 0 && session.final) {
+      ctx.log.warn(`hotplug: ${waiting.map((a) => `${a.name} (${a.mac})`).join(', ')} not described by ${c.dsname}, whose data does not change while the instance runs; not configured`);
+      result.incomplete = waiting.map((a) => a.name);
+      return result;
+    }
     while (waiting.length > 0 && nowMs() + pause < deadline) {
       await new Promise((res) => setTimeout(res, pause));
       pause = Math.min(pause * 2, maxPause);
@@ -186,7 +191,11 @@ export async function handleNetEvents(ctx: StageContext, events: readonly NetEve
     }
     result.incomplete = waiting.map((a) => a.name);
     if (waiting.length > 0) {
-      ctx.log.warn(`hotplug: ${waiting.map((a) => `${a.name}: ${(r.missing[a.mac] ?? []).join(', ')}`).join('; ')} still not published after ${((nowMs() - started) / 1000).toFixed(1)} s; configured with what is known`);
+      const unlisted = waiting.filter((a) => (r.missing[a.mac] ?? []).includes(NOT_LISTED));
+      const partial = waiting.filter((a) => !unlisted.includes(a));
+      const after = `after ${((nowMs() - started) / 1000).toFixed(1)} s`;
+      if (unlisted.length > 0) ctx.log.warn(`hotplug: ${unlisted.map((a) => `${a.name} (${a.mac})`).join(', ')} still not described by ${c.dsname} ${after}; not configured`);
+      if (partial.length > 0) ctx.log.warn(`hotplug: ${partial.map((a) => `${a.name}: ${(r.missing[a.mac] ?? []).join(', ')}`).join('; ')} still not published ${after}; configured with what is known`);
     } else {
       ctx.log.info(`hotplug: ${what} configured in ${(nowMs() - started).toFixed(0)} ms (${result.refreshes} refresh(es), ${result.applies} apply(ies))`);
     }

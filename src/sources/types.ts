@@ -182,11 +182,20 @@ export interface HotplugSession {
    * platform allows (EC2: one request per missing key). Absent: refresh again.
    */
   poll?(mac: string, missing: readonly string[]): Promise<boolean>;
+  /**
+   * What the platform describes does not change while the instance runs (a
+   * config drive is written once; CloudStack's metadata names no NICs): a
+   * NIC it does not describe now is not waited for.
+   */
+  final?: boolean;
 }
+
+/** What HotplugRefresh.missing says for a NIC the platform does not list (yet). */
+export const NOT_LISTED = 'the NIC';
 
 export interface HotplugRefresh {
   network: NetworkConfigInput | null;
-  /** Per MAC (lower case): the keys not published yet ([]: complete). A NIC not listed at all: ["the NIC"]. */
+  /** Per MAC (lower case): the keys not published yet ([]: complete). A NIC not listed at all: [NOT_LISTED]. */
   missing: Record<string, string[]>;
   /** The instance's metadata with the fresh network part, to keep in the cache. */
   metaData: Mapping;

@@ -54,7 +54,7 @@ function isDisabledText(input: NetworkConfigInput): boolean {
 }
 
 /** Which network config this boot uses. */
-export function chooseNetworkConfig(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigInput | null): NetworkChoice {
+export function chooseNetworkConfig(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigInput | null, attached: readonly string[] = []): NetworkChoice {
   if (ctx.fs.kind(`${paths.dataDir}/upgraded-network`) !== null) return { kind: 'disabled', source: `${paths.dataDir}/upgraded-network` };
   const fromCmdline = networkConfigFromCmdline(ctx.cmdline);
   if (fromCmdline.kind === 'error') ctx.log.error(formatDiagnostic(fromCmdline.diagnostic));
@@ -76,12 +76,12 @@ export function chooseNetworkConfig(ctx: StageContext, cfg: Mapping, dsConfig: N
     if (isDisabledText(c)) return { kind: 'disabled', source: c.source };
     return { kind: 'config', input: c, origin };
   }
-  return fallbackChoice(ctx);
+  return fallbackChoice(ctx, attached);
 }
 
-/** DHCP on the NICs with a link (net/convert/fallback.ts). */
-export function fallbackChoice(ctx: StageContext): NetworkChoice {
-  const fb = fallbackNetworkConfig(interfaces(ctx), { cmdline: ctx.cmdline });
+/** DHCP on the NICs with a link, and on those just `attached` (MACs; hotplug) (net/convert/fallback.ts). */
+export function fallbackChoice(ctx: StageContext, attached: readonly string[] = []): NetworkChoice {
+  const fb = fallbackNetworkConfig(interfaces(ctx), { cmdline: ctx.cmdline, attached });
   for (const r of fb.reasons) ctx.log.debug(`fallback network config: ${r}`);
   if (fb.config === null) return { kind: 'none', reason: fb.reasons.join('; ') || 'no network interface qualifies' };
   ctx.log.info(`fallback network config: DHCP on ${fb.chosen.join(', ')}`);

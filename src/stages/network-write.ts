@@ -46,6 +46,8 @@ function netplanGenerate(ctx: StageContext): void {
 export interface WriteNetworkOptions {
   /** Bring up what changed (the network stage, hotplug); the local stage never does. */
   activate: boolean;
+  /** MACs of NICs attached while the instance runs (hotplug): a fallback config takes them even before they have carrier. */
+  attached?: readonly string[];
 }
 
 /** What one write did: the files whose content changed (or that went away), and the state rendered. */
@@ -60,7 +62,7 @@ export interface NetworkWrite {
  * the links whose files changed. Null when nothing was written.
  */
 export function writeNetwork(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigInput | null, opts: WriteNetworkOptions): NetworkWrite | null {
-  const choice = chooseNetworkConfig(ctx, cfg, dsConfig);
+  const choice = chooseNetworkConfig(ctx, cfg, dsConfig, opts.attached);
   if (choice.kind === 'disabled') {
     ctx.log.info(`network config disabled by ${choice.source}`);
     return null;
@@ -73,7 +75,7 @@ export function writeNetwork(ctx: StageContext, cfg: Mapping, dsConfig: NetworkC
   if (!rendered && choice.origin !== 'fallback' && !hasNetworkFiles(ctx)) {
     // Nothing earlier to keep: an instance without any network cannot even be debugged. DHCP where there is a link.
     ctx.log.error(`${choice.input.source} cannot be used and no earlier network config is in place; the fallback network config is written instead`);
-    const fb = fallbackChoice(ctx);
+    const fb = fallbackChoice(ctx, opts.attached);
     if (fb.kind === 'config') rendered = renderNetworkConfig(ctx, cfg, fb.input);
   }
   if (!rendered) return null;

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { enabledScopes, hotplugEnabled, withNetworkScope } from '../../src/hotplug/enabled.ts';
 import { coalesce, parseEvent, parseQueue } from '../../src/hotplug/events.ts';
-import { NOT_LISTED, nicMissing } from '../../src/sources/ec2/hotplug.ts';
+import { nicMissing } from '../../src/sources/ec2/hotplug.ts';
+import { NOT_LISTED } from '../../src/sources/types.ts';
 import { listedMacs } from '../../src/sources/hotplug-recrawl.ts';
 import type { HotplugSupport } from '../../src/sources/types.ts';
 

@@ -11,6 +11,8 @@
  * plugged into; the one with the lowest ifindex (the first the kernel found)
  * gets the lowest route metric, so the default route stays predictable.
  * Duplicate MACs leave out the later NIC with a reason instead of failing.
+ * NICs attached while the instance runs (hotplug) come after the others, so
+ * a new NIC never takes the default route from one that has it.
  */
 import { ARPHRD_INFINIBAND, type NetInterface } from '../sysfs.ts';
 
@@ -23,6 +25,12 @@ export interface FallbackOptions {
    * always considered: a container's eth0 is the far end of a veth pair.
    */
   allowVirtual?: boolean;
+  /**
+   * MACs of NICs just attached (hotplug): configured as if they had carrier,
+   * after the NICs that have it. A new NIC's link is down until the network
+   * service brings it up for its config, so it has no carrier to show yet.
+   */
+  attached?: readonly string[];
 }
 
 export interface DhcpRouteMetric {
@@ -69,14 +77,16 @@ export function fallbackNetworkConfig(nics: readonly NetInterface[], opts: Fallb
   if (hasIfnamesOff(opts.cmdline)) reasons.push('net.ifnames=0 on the kernel command line: interface names are the kernel\'s');
   const candidates = pickCandidates([...nics].sort(byIfindex), opts.allowVirtual === true, reasons);
 
-  const connected = candidates.filter((n) => n.carrier === 1);
+  const attached = new Set((opts.attached ?? []).map((m) => m.toLowerCase()));
+  const isAttached = (n: NetInterface) => attached.has((n.mac ?? '').toLowerCase());
+  const connected = [...candidates.filter((n) => n.carrier === 1 && !isAttached(n)), ...candidates.filter(isAttached)];
   if (connected.length > 0) {
     const ethernets: Record<string, FallbackEthernet> = {};
     if (connected.length === 1) {
       // One NIC: exactly cloud-init's fallback, no metric to rank it by.
       const nic = connected[0] as NetInterface;
       ethernets[nic.name] = dhcpEntry(nic);
-      reasons.push(`${nic.name}: has carrier: DHCP`);
+      reasons.push(`${nic.name}: ${isAttached(nic) ? 'just attached' : 'has carrier'}: DHCP`);
     } else {
       connected.forEach((nic, rank) => {
         const metric = BASE_METRIC * (rank + 1);
@@ -85,7 +95,8 @@ export function fallbackNetworkConfig(nics: readonly NetInterface[], opts: Fallb
           'dhcp4-overrides': { 'route-metric': metric },
           'dhcp6-overrides': { 'route-metric': metric },
         };
-        reasons.push(`${nic.name}: has carrier: DHCP with route metric ${metric}${rank === 0 ? ' (preferred for the default route: lowest ifindex)' : ''}`);
+        const why = isAttached(nic) ? 'just attached' : 'has carrier';
+        reasons.push(`${nic.name}: ${why}: DHCP with route metric ${metric}${rank === 0 ? ' (preferred for the default route: lowest ifindex)' : ''}`);
       });
     }
     return { config: { version: 2, ethernets }, chosen: connected.map((n) => n.name), reasons };

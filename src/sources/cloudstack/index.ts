@@ -27,7 +27,7 @@ import { isMapping, type Mapping } from '../../text/reader.ts';
 import { datasourceConfig, positiveNumber } from '../config.ts';
 import { crawlMetadataTree } from '../ec2/tree.ts';
 import { parseMetaData, readSeedDir } from '../nocloud/seed.ts';
-import { DatasourceError, type CrawlContext, type Crawled, type NetworkAccess, type PlatformPassword, type Source } from '../types.ts';
+import { DatasourceError, type CrawlContext, type Crawled, type HotplugSupport, type NetworkAccess, type PlatformPassword, type Source } from '../types.ts';
 import { acknowledgePassword, askPassword, type PasswordServerOptions } from './password.ts';
 import { discoverVirtualRouter } from './router.ts';
 
@@ -227,4 +227,24 @@ async function platformPassword(ctx: CrawlContext, cached: Crawled, askedBefore:
   return { password: answer.password, source: `CloudStack password server ${vr}`, acknowledge: () => acknowledgePassword(ctx, vr, PASSWORD) };
 }
 
-export const cloudStack: Source = { dsname: 'CloudStack', stages: ['local', 'network'], crawl, checkInstanceId, platformPassword };
+/**
+ * Hotplug (off by default, as cloud-init has none for CloudStack): the
+ * metadata names no NICs, so there is nothing to ask the VR and nothing to
+ * wait for. The network config stays the fallback (or the system config's):
+ * a new NIC gets DHCP from its network's VR, ranked after the NICs already
+ * up so the default route stays where it is.
+ */
+const hotplug: HotplugSupport = {
+  defaultOn: false,
+  open(ctx, cached) {
+    return Promise.resolve({
+      final: true,
+      refresh(macs: readonly string[]) {
+        ctx.log.debug(`CloudStack: the metadata describes no NICs; ${macs.join(', ')} take the fallback network config (DHCP)`);
+        return Promise.resolve({ network: cached.networkConfig, missing: Object.fromEntries(macs.map((m) => [m, []])), metaData: cached.metaData });
+      },
+    });
+  },
+};
+
+export const cloudStack: Source = { dsname: 'CloudStack', stages: ['local', 'network'], crawl, checkInstanceId, platformPassword, hotplug };

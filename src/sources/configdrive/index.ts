@@ -66,4 +66,4 @@ async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
 }
 
 /** Hotplug (off unless enabled): Nova rewrites the drive's network_data.json with the new port; the drive is read again. */
-export const configDrive: Source = { dsname: 'ConfigDrive', stages: ['local'], crawl, checkInstanceId: checkNovaInstanceId, hotplug: recrawlHotplug(crawl) };
+export const configDrive: Source = { dsname: 'ConfigDrive', stages: ['local'], crawl, checkInstanceId: checkNovaInstanceId, hotplug: recrawlHotplug(crawl, { final: true }) };

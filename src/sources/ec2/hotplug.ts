@@ -11,15 +11,13 @@
 import { nowMs } from '../../host/clock.ts';
 import { isMapping, type Mapping } from '../../text/reader.ts';
 import { datasourceConfig, positiveNumber } from '../config.ts';
-import { NOT_LISTED } from '../hotplug-recrawl.ts';
-import { DatasourceError, type CrawlContext, type Crawled, type HotplugRefresh, type HotplugSession } from '../types.ts';
+import { DatasourceError, NOT_LISTED, type CrawlContext, type Crawled, type HotplugRefresh, type HotplugSession } from '../types.ts';
 import { pendingMacs } from './crawl.ts';
 import { ImdsClient } from './imds.ts';
 import { crawlMetadataTree, listingEntries } from './tree.ts';
 
 /** The whole session (token, refreshes, polls) has this long. */
 export const HOTPLUG_SESSION_BUDGET_MS = 120_000;
-
 
 function macEntry(metaData: Mapping, mac: string): Mapping | null {
   const network = metaData['network'];
@@ -63,8 +61,6 @@ function cachedMacs(metaData: Mapping): Map<string, Mapping> {
 export function ec2NetworkText(metaData: Mapping, full: boolean, fallbackInterface: string | null): string {
   return JSON.stringify({ mac: metaData['mac'] ?? null, network: metaData['network'] ?? null, full, fallbackInterface });
 }
-
-export { NOT_LISTED };
 
 export async function openEc2Hotplug(ctx: CrawlContext, cached: Crawled, opts: { urls: string[]; requireToken: boolean }): Promise<HotplugSession> {
   const ds = datasourceConfig(ctx.cfg, 'Ec2');

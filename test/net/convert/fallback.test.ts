@@ -73,6 +73,25 @@ describe('connected NICs', () => {
     assert.ok(r.reasons.some((l) => l.startsWith('eth0:') && l.includes('preferred')), r.reasons.join('\n'));
   });
 
+  test('NICs just attached (hotplug) are configured without carrier, after every NIC that has it, whatever their ifindex', () => {
+    // ens9 was attached at boot and is up; ens4 and ens5 were attached now (their links are still down), ens6 is down and not new.
+    const attached = nic('ens4', 2, { ...DOWN, mac: '52:54:00:00:00:A4' });
+    const r = fallbackNetworkConfig([LO, nic('ens9', 9), attached, nic('ens5', 3, { carrier: 0, operstate: 'down' }), nic('ens6', 4, DOWN)], {
+      attached: ['52:54:00:00:00:a4', '52:54:00:00:00:03'],
+    });
+    assert.deepEqual(r.chosen, ['ens9', 'ens4', 'ens5']);
+    assert.deepEqual(metrics(r), [
+      ['ens9', 100, 100],
+      ['ens4', 200, 200],
+      ['ens5', 300, 300],
+    ]);
+    assert.ok(r.reasons.some((l) => l.startsWith('ens4: just attached')), r.reasons.join('\n'));
+    // The only NIC, just attached: exactly the single-NIC fallback.
+    const alone = fallbackNetworkConfig([LO, attached], { attached: ['52:54:00:00:00:a4'] });
+    assert.deepEqual(alone.chosen, ['ens4']);
+    assert.deepEqual(metrics(alone), [['ens4', undefined, undefined]]);
+  });
+
   test('ifindex, not the name, decides the preferred NIC (eth0 is not special when others have carrier)', () => {
     const r = fallbackNetworkConfig([nic('eth0', 7), nic('ens5', 2)]);
     assert.deepEqual(r.chosen, ['ens5', 'eth0']);
