@@ -510,7 +510,7 @@ async function cloudInitAdd(cloud: TestCloud, s: Sides, delayMs: number): Promis
       requests,
       rssKb: r.rssKb,
       exit: r.code,
-      outcome: r.out.error ? `raised ${r.out.error}` : f.ipv4 && f.ipv6 ? 'configured (IPv4 and IPv6)' : f.ipv4 ? 'IPv4 only (dhcp6 off)' : 'not configured',
+      outcome: r.out.error ? `raised (${r.out.error.replace(nic.mac, '<MAC>')})` : f.ipv4 && f.ipv6 ? 'configured (IPv4 and IPv6)' : f.ipv4 ? 'IPv4 only (dhcp6 off)' : 'not configured',
     };
   } finally {
     await detach(cloud, nic, present);
@@ -562,7 +562,7 @@ async function removeBoth(cloud: TestCloud, s: Sides, kind: 'remove' | 'reload')
       requests: bReq,
       rssKb: b.rssKb,
       exit: b.code,
-      outcome: b.out.error ? `raised after ${((b.out.ended - b.out.started) / 1000).toFixed(1)} s: ${b.out.error}` : `applied, ${downs} bring-down(s)`,
+      outcome: b.out.error ? `raised (${b.out.error.replace(nic.mac, '<MAC>')})` : `applied, ${downs} bring-down(s)`,
     };
     return { stratus, ci };
   } finally {
