@@ -16,6 +16,7 @@ const VERBS: Record<string, { summary: string; load: () => Promise<Verb> }> = {
   schema: { summary: 'check a cloud-config or network config against the schema', load: async () => (await import('./schema.ts')).schema },
   identify: { summary: 'decide from local facts whether stratus runs this boot (the generator runs it)', load: async () => (await import('./identify.ts')).identifyVerb },
   plan: { summary: 'show what a boot would write, as a diff, without changing anything', load: async () => (await import('./plan.ts')).plan },
+  analyze: { summary: 'report where the boot went from the log (show, blame, dump, boot)', load: async () => (await import('./analyze.ts')).analyze },
   'hotplug-hook': { summary: 'handle NIC hotplug events (query, enable, handle, drain)', load: async () => (await import('./hotplug-hook.ts')).hotplugHook },
   'net-convert': {
     summary: 'convert a network config into files for a network stack',

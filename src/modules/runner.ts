@@ -6,12 +6,16 @@
 import { nowMs } from '../host/clock.ts';
 import type { Crawled } from '../sources/types.ts';
 import type { StageContext } from '../stages/context.ts';
+import { eventFinish, eventStart } from '../stages/events.ts';
 import { instanceDir, paths } from '../stages/paths.ts';
 import { isMapping, type Mapping } from '../text/reader.ts';
 import { canonicalModuleName, DEFAULT_MODULE_LISTS, loadModule } from './registry.ts';
 import { ModuleError, type Frequency } from './types.ts';
 
 export type ModuleList = keyof typeof DEFAULT_MODULE_LISTS;
+
+/** Log levels that make a module's finish event WARN. */
+const WARNING_LEVELS = new Set(['WARNING', 'DEPRECATED', 'ERROR', 'CRITICAL']);
 
 interface Entry {
   name: string;
@@ -111,17 +115,23 @@ export async function runModules(
       continue;
     }
     const started = nowMs();
+    const event = `config-${mod.name}`;
+    const logFrom = ctx.log.records.length;
+    eventStart(ctx, event, `running ${event} with frequency ${frequency}`);
     try {
       await mod.run({ ctx, cfg, instance, isNewInstance, distro, args: entry.args });
       if (sem !== null) ctx.fs.writeFiles([{ path: sem, content: `${process.pid}: ${Math.floor(Date.now() / 1000)}\n`, mode: 0o644 }]);
       const ms = nowMs() - started;
       ctx.log.debug(`module ${mod.name} ran in ${ms.toFixed(1)} ms`);
+      const warned = ctx.log.records.slice(logFrom).some((r) => WARNING_LEVELS.has(r.level));
+      eventFinish(ctx, event, warned ? 'WARN' : 'SUCCESS', `${event} ran ${warned ? 'with warnings' : 'successfully'}`);
       runs.push({ name: mod.name, ran: true, ms });
     } catch (e) {
       const why = e instanceof ModuleError ? e.message : `${(e as Error).name}: ${(e as Error).message}`;
       const msg = `module ${mod.name} failed: ${why}`;
       ctx.log.error(msg);
       errors.push(msg);
+      eventFinish(ctx, event, 'FAIL', `${event} failed`);
       runs.push({ name: mod.name, ran: true, note: why, ms: nowMs() - started });
     }
   }

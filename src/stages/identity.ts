@@ -11,6 +11,7 @@ import { loadSource } from '../sources/index.ts';
 import { DatasourceError, type Crawled, type CrawlStage } from '../sources/types.ts';
 import { isMapping, type Mapping } from '../text/reader.ts';
 import { crawlContext, type StageContext } from './context.ts';
+import { span } from './events.ts';
 import { cachePath, cacheText, newCache, readCurrentCache, type InstanceCache } from './instance-cache.ts';
 import { instanceDir, paths } from './paths.ts';
 
@@ -75,7 +76,11 @@ async function crawlSources(ctx: StageContext, cfg: Mapping, stage: CrawlStage):
     const started = nowMs();
     let crawled: Crawled | null;
     try {
-      crawled = await source.crawl(crawlContext(ctx, cfg, stage));
+      crawled = await span(ctx, `search-${source.dsname}`, `searching for ${stage} data from DataSource${source.dsname}`, async (finish) => {
+        const found = await source.crawl(crawlContext(ctx, cfg, stage));
+        finish.message = `${found ? 'found' : 'no'} ${stage} data ${found ? 'from' : 'found from'} DataSource${source.dsname}`;
+        return found;
+      });
     } catch (e) {
       const why = e instanceof DatasourceError ? e.message : `${(e as Error).name}: ${(e as Error).message}`;
       ctx.log.error(`datasource ${source.dsname} failed: ${why}`);
@@ -95,7 +100,11 @@ export { describeDatasource } from '../sources/describe.ts';
 
 export async function findInstance(ctx: StageContext, cfg: Mapping, policy: CachePolicy, stage: CrawlStage | null): Promise<CurrentInstance | null> {
   const previous = readId(ctx, paths.instanceIdFile);
-  const restored = await tryRestore(ctx, cfg, policy);
+  const restored = await span(ctx, 'check-cache', `attempting to read from cache [${policy}]`, async (finish) => {
+    const r = await tryRestore(ctx, cfg, policy);
+    finish.message = r ? `restored from cache: instance ${r.crawled.instanceId} (DataSource${r.crawled.dsname})` : 'no usable cache';
+    return r;
+  });
   if (restored) return { cache: restored, restored: true, isNew: previous !== restored.crawled.instanceId };
   if (stage === null) return null;
   const crawled = await crawlSources(ctx, cfg, stage);

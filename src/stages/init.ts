@@ -16,6 +16,7 @@ import { pyJsonDumps } from '../report/py-json.ts';
 import { isMapping, toBool, type Mapping } from '../text/reader.ts';
 import { commandOptions, type StageContext } from './context.ts';
 import { effectiveConfig, systemConfig } from './effective-config.ts';
+import { span, spanSync } from './events.ts';
 import { describeDatasource, findInstance, instancify, type CurrentInstance } from './identity.ts';
 import { writeInjectedFiles } from './injected-files.ts';
 import { runIdentify } from './identify-step.ts';
@@ -26,6 +27,12 @@ import { writeNetwork } from './network-write.ts';
 import { instanceDir, paths, RUN_DIR } from './paths.ts';
 import type { StageOutcome } from './run-stage.ts';
 import { systemFacts } from './system-facts.ts';
+
+/** The network config step, timed as one event. */
+function timedWriteNetwork(...args: Parameters<typeof writeNetwork>): ReturnType<typeof writeNetwork> {
+  const [ctx, , , opts] = args;
+  return spanSync(ctx, 'apply-network-config', `rendering${opts.activate ? ' and applying' : ''} the network config`, () => writeNetwork(...args));
+}
 
 function updateEvents(cfg: Mapping): string[] {
   const u = cfg['updates'];
@@ -158,7 +165,7 @@ export async function initStage(ctx: StageContext, local: boolean): Promise<Stag
     if (local) ctx.log.info('no datasource found in the local stage');
     else if (!ctx.opts.force) errors.push('No instance datasource found.');
     // Without a datasource the fallback config is written in both stages, so the network stage can reach a network datasource.
-    writeNetwork(ctx, system, null, { activate: ctx.stage === 'init' });
+    timedWriteNetwork(ctx, system, null, { activate: ctx.stage === 'init' });
     if (local || !ctx.opts.force) return { errors };
     ctx.log.warn('--force: going on without a datasource');
     return { errors };
@@ -178,14 +185,14 @@ export async function initStage(ctx: StageContext, local: boolean): Promise<Stag
     syncHotplugFile(ctx, localCfg, c, source);
     const events = updateEvents(system);
     const renderNow = inst.isNew || events.includes('boot') || events.includes('boot-legacy');
-    if (renderNow) writeNetwork(ctx, system, c.networkConfig, { activate: ctx.stage === 'init' });
+    if (renderNow) timedWriteNetwork(ctx, system, c.networkConfig, { activate: ctx.stage === 'init' });
     else ctx.log.info(`network config of instance ${c.instanceId} is already in place (update events: ${events.join(', ')})`);
     return { errors, datasource };
   }
 
   // Network stage: a datasource only found now (no local variant, or seedfrom over http) brings its network config now.
-  if (!inst.restored) writeNetwork(ctx, system, c.networkConfig, { activate: ctx.stage === 'init' });
-  const { user, vendor } = await consumeUserData(ctx, inst, system, distro);
+  if (!inst.restored) timedWriteNetwork(ctx, system, c.networkConfig, { activate: ctx.stage === 'init' });
+  const { user, vendor } = await span(ctx, 'consume-user-data', 'reading and applying user-data and vendor-data', () => consumeUserData(ctx, inst, system, distro));
   checkAgainstSchema(ctx, user, 'user-data cloud-config');
   checkAgainstSchema(ctx, vendor, 'vendor-data cloud-config');
   const cfg = effectiveConfig(ctx, system, { user, vendor, ds: dsCfg });

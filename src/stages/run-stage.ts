@@ -9,6 +9,7 @@ import { err } from '../host/console.ts';
 import { DiskRoot, OverlayRoot, type RootFs } from '../host/root-fs.ts';
 import { emptyStatus, parseStatusFile, resultFrom, resultText, stageFinished, stageStarted, statusText, type StatusFile } from '../report/status-file.ts';
 import { makeStageContext, type StageContext, type StageName, type StageOptions } from './context.ts';
+import { eventFinish, eventStart } from './events.ts';
 import { CLOUD_DIR, paths } from './paths.ts';
 
 export interface StageOutcome {
@@ -22,6 +23,14 @@ export interface StageRun {
   ms: number;
   ctx: StageContext;
 }
+
+/** The stage events' descriptions, cloud-init's. */
+const STAGE_DESCRIPTION: Record<StageName, string> = {
+  'init-local': 'searching for local datasources',
+  init: 'searching for network datasources',
+  'modules-config': 'running modules for config',
+  'modules-final': 'running modules for final',
+};
 
 function readStatus(ctx: StageContext): StatusFile {
   const text = ctx.fs.readText(paths.statusFile);
@@ -59,6 +68,7 @@ export async function runStage(
   const started = nowMs();
   const ctx = makeStageContext(stage, fs, opts);
   const logged = { count: 0 };
+  eventStart(ctx, null, STAGE_DESCRIPTION[stage]);
   let status: StatusFile;
   try {
     if (stage === 'init-local') {
@@ -73,6 +83,7 @@ export async function runStage(
     writeStatus(ctx, status);
   } catch (e) {
     err(`stratus ${stage}: cannot record the stage's status under ${opts.root}: ${describe(e)}\n`);
+    eventFinish(ctx, null, 'FAIL', describe(e));
     ctx.log.flush(fs, logged);
     return { exitCode: 1, ms: nowMs() - started, ctx };
   }
@@ -105,6 +116,7 @@ export async function runStage(
     err(`stratus ${stage}: cannot record the stage's status: ${describe(e)}\n`);
     exitCode = 1;
   }
+  eventFinish(ctx, null, exitCode !== 0 ? 'FAIL' : Object.keys(recoverable).length > 0 ? 'WARN' : 'SUCCESS', STAGE_DESCRIPTION[stage]);
   ctx.log.flush(fs, logged);
   return { exitCode, ms: nowMs() - started, ctx };
 }
