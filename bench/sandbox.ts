@@ -11,12 +11,21 @@
  * PID 1 of the new PID namespace, builds the root, runs each process through
  * chroot with a clean environment under GNU time (peak RSS, CPU), times it
  * with a ns clock around the exec, and writes the samples back as JSON.
+ *
+ * A spec may also name a `background` process (a boot process that the
+ * stage processes talk to, as `stratus --all-stages` and its shims): it is
+ * started at the same moment as the first of `processes`, as systemd's
+ * socket activation would start it on the first unit's request, runs
+ * alongside them, and is waited for (bounded by the timeout) before the
+ * sandbox is inspected. It is run and timed exactly as the others, from a
+ * worker thread, so the main thread times the stage processes undisturbed.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { lastLine } from './lib.ts';
 
 export interface SandboxProcess {
@@ -40,6 +49,12 @@ export interface SandboxSpec {
   /** Run in the sandbox before `processes`, not measured (e.g. byte-compiling Python that a distro would have compiled). */
   prepare: string[][];
   processes: SandboxProcess[];
+  /**
+   * Started together with the first of `processes` and run alongside them; waited for after the last of them
+   * (at most `timeoutSeconds` from its start). Its sample follows those of `processes`. A process of `processes`
+   * is not started once the background process has exited (its sample: exit null, "not run").
+   */
+  background?: SandboxProcess;
   /** Run after `processes` (and after `inspect` looked at what they wrote): reference costs. */
   afterwards: SandboxProcess[];
   timeoutSeconds: number;
@@ -61,6 +76,7 @@ export interface ProcessSample {
 }
 
 export interface SandboxResult {
+  /** `processes`, then `background` (when given), then `afterwards`, in that order. */
   samples: ProcessSample[];
   /** /run/cloud-init/status.json and result.json after the last process, when written. */
   status: unknown;
@@ -86,7 +102,9 @@ export function runSandbox(spec: SandboxSpec): SandboxResult {
       { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/root' } },
     );
     if (r.status !== 0) throw new Error(`sandbox failed (exit ${r.status ?? r.signal}): ${r.stderr || r.error?.message || ''}`.trim());
-    return JSON.parse(readFileSync(join(dir, RESULT_FILE), 'utf8')) as SandboxResult;
+    // JSON has no NaN (not measured): it comes back as null.
+    const unmeasured = new Set(['wallMs', 'maxRssKb', 'userS', 'sysS']);
+    return JSON.parse(readFileSync(join(dir, RESULT_FILE), 'utf8'), (k, v: unknown) => (v === null && unmeasured.has(k) ? NaN : v)) as SandboxResult;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -208,27 +226,90 @@ function buildNetwork(spec: SandboxSpec): void {
   if (links.join(' ') !== ['lo', spec.nic.name].sort().join(' ')) throw new Error(`the sandbox's network namespace has links ${links.join(', ')}`);
 }
 
+/** The command line of one measured process: GNU time around chroot + a clean environment. */
+function timedArgv(root: string, spec: SandboxSpec, p: SandboxProcess, timeFile: string): string[] {
+  return ['-f', '%M %U %S', '-o', timeFile, '/usr/sbin/chroot', root, '/usr/bin/env', '-i', ...spec.env, ...p.argv];
+}
+
+function sampleOf(p: SandboxProcess, timeFile: string, exitCode: number | null, wallMs: number, stderr: string): ProcessSample {
+  let fields: number[] = [NaN, NaN, NaN];
+  try {
+    const line = lastLine(readFileSync(timeFile, 'utf8'));
+    if (/^\d+ [\d.]+ [\d.]+$/.test(line)) fields = line.split(' ').map(Number);
+  } catch {
+    // killed before time wrote its report
+  }
+  return { label: p.label, exitCode, wallMs, maxRssKb: fields[0] ?? NaN, userS: fields[1] ?? NaN, sysS: fields[2] ?? NaN, stderr: stderr.slice(-4096) };
+}
+
 function runProcess(root: string, base: string, spec: SandboxSpec, p: SandboxProcess, i: number): ProcessSample {
   const timeFile = join(base, `time-${i}`);
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, '/usr/sbin/chroot', root, '/usr/bin/env', '-i', ...spec.env, ...p.argv], {
+  const r = spawnSync('/usr/bin/time', timedArgv(root, spec, p, timeFile), {
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: spec.timeoutSeconds * 1000,
     killSignal: 'SIGKILL',
     maxBuffer: 64 << 20,
   });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  let fields: number[] = [NaN, NaN, NaN];
-  try {
-    fields = lastLine(readFileSync(timeFile, 'utf8')).split(' ').map(Number);
-  } catch {
-    // killed before time wrote its report
-  }
-  const stderr = r.stderr.toString('utf8');
-  return { label: p.label, exitCode: r.status, wallMs, maxRssKb: fields[0] ?? NaN, userS: fields[1] ?? NaN, sysS: fields[2] ?? NaN, stderr: stderr.slice(-4096) };
+  return sampleOf(p, timeFile, r.status, wallMs, r.stderr.toString('utf8'));
 }
 
-function inside(dir: string): void {
+/**
+ * The background process's runner, in a worker thread: it says it is ready (flags[0]), waits for the go
+ * (flags[1]), runs the process exactly as runProcess does (spawnSync: the same clock, the same wrapper), marks
+ * its end (flags[2]) and posts { status, wallMs, stderr }. Plain JavaScript: a worker does not get tsx.
+ */
+const BACKGROUND_RUNNER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { spawnSync } = require('node:child_process');
+const flags = new Int32Array(workerData.flags);
+Atomics.store(flags, 0, 1);
+Atomics.notify(flags, 0);
+Atomics.wait(flags, 1, 0);
+const t0 = process.hrtime.bigint();
+const r = spawnSync('/usr/bin/time', workerData.argv, {
+  stdio: ['ignore', 'pipe', 'pipe'], timeout: workerData.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20,
+});
+const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+Atomics.store(flags, 2, 1);
+parentPort.postMessage({ status: r.status, wallMs, stderr: r.stderr ? r.stderr.toString('utf8') : String(r.error) });
+`;
+
+/** `spec.processes`, with `spec.background` started at the same moment as the first of them and waited for after them. */
+async function runProcesses(root: string, base: string, spec: SandboxSpec): Promise<ProcessSample[]> {
+  const bg = spec.background;
+  if (!bg) return spec.processes.map((p, i) => runProcess(root, base, spec, p, i));
+  const timeFile = join(base, 'time-background');
+  const flags = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  const worker = new Worker(BACKGROUND_RUNNER, {
+    eval: true,
+    workerData: { flags: flags.buffer, argv: timedArgv(root, spec, bg, timeFile), timeoutMs: spec.timeoutSeconds * 1000 },
+  });
+  const done = new Promise<{ status: number | null; wallMs: number; stderr: string }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the background runner exited (${code}) without a result`)));
+  });
+  if (Atomics.wait(flags, 0, 0, 30_000) === 'timed-out') throw new Error('the background runner did not start');
+  // Go: the worker starts the background process while this thread starts the first process.
+  Atomics.store(flags, 1, 1);
+  Atomics.notify(flags, 1);
+  const samples: ProcessSample[] = [];
+  for (const [i, p] of spec.processes.entries()) {
+    if (i > 0 && Atomics.load(flags, 2) === 1) {
+      samples.push({ label: p.label, exitCode: null, wallMs: NaN, maxRssKb: NaN, userS: NaN, sysS: NaN, stderr: `not run: ${bg.label} had exited` });
+      continue;
+    }
+    samples.push(runProcess(root, base, spec, p, i));
+  }
+  const r = await done;
+  await worker.terminate();
+  samples.push(sampleOf(bg, timeFile, r.status, r.wallMs, r.stderr));
+  return samples;
+}
+
+async function inside(dir: string): Promise<void> {
   const spec = JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')) as SandboxSpec;
   const base = join(dir, 'sb');
   mkdirSync(base);
@@ -237,7 +318,7 @@ function inside(dir: string): void {
   buildNetwork(spec);
   for (const argv of spec.prepare) must('/usr/sbin/chroot', [root, '/usr/bin/env', '-i', ...spec.env, ...argv]);
   const before = spec.inspect ? snapshot(upper) : new Map<string, string>();
-  const samples = spec.processes.map((p, i) => runProcess(root, base, spec, p, i));
+  const samples = await runProcesses(root, base, spec);
   const result: SandboxResult = {
     samples,
     status: readJson(join(root, 'run/cloud-init/status.json')),
@@ -245,9 +326,9 @@ function inside(dir: string): void {
     console: readFileSync(consoleLog, 'utf8').slice(-8192),
     changes: spec.inspect ? changes(upper, before, join(root, 'run')) : [],
   };
-  spec.afterwards.forEach((p, i) => samples.push(runProcess(root, base, spec, p, spec.processes.length + i)));
+  spec.afterwards.forEach((p, i) => samples.push(runProcess(root, base, spec, p, spec.processes.length + 1 + i)));
   // The result goes to the host's temp dir (outside the tmpfs, which vanishes with the namespace).
   writeFileSync(join(dir, RESULT_FILE), JSON.stringify(result));
 }
 
-if (process.argv[2] === '--inside' && process.argv[3]) inside(process.argv[3]);
+if (process.argv[2] === '--inside' && process.argv[3]) await inside(process.argv[3]);

@@ -26,6 +26,8 @@ const VERBS: Record<string, { summary: string; load: () => Promise<Verb> }> = {
 
 /** Verbs not listed in the usage text. */
 const HIDDEN: Record<string, () => Promise<Verb>> = {
+  // cloud-init spells the single-process boot as a global flag.
+  '--all-stages': async () => (await import('./all-stages.ts')).allStages,
   'warm-code-cache': async () => (await import('./warm-code-cache.ts')).warmCodeCache,
 };
 

@@ -1,0 +1,151 @@
+/**
+ * The boot in one process: `stratus --all-stages` runs the four stages, each
+ * when the stage unit's shell shim (systemd/stage-shim, run here as the units
+ * run it) says "start", and the shim exits with that stage's status. The same
+ * boot of the same seed as four processes must leave the same files; a failing
+ * stage fails its own unit and the boot goes on; a second boot reuses the
+ * FIFOs of the first.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { buildCli, REPO, type Cli } from '../cli/cli.ts';
+import { boot, targetRoot, type TargetRoot } from './harness.ts';
+
+const SHIM = join(REPO, 'systemd/stage-shim');
+const STAGES = ['local', 'network', 'config', 'final'] as const;
+
+let cli: Cli;
+before(() => {
+  cli = buildCli();
+});
+after(() => cli?.dispose());
+
+interface OneProcessBoot {
+  shims: { stage: string; code: number | null; stdout: string; stderr: string }[];
+  main: { code: number | null; stderr: string };
+}
+
+/** Starts the boot process, then runs the four shims in order, as systemd would (the first start activates the process). */
+async function bootOneProcess(root: TargetRoot, stages: readonly string[] = STAGES): Promise<OneProcessBoot> {
+  const channels = join(root.dir, 'run/cloud-init/share');
+  const main = spawn(process.execPath, [cli.bundle, '--root', root.dir, '--all-stages'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let mainErr = '';
+  main.stderr.setEncoding('utf8').on('data', (d: string) => (mainErr += d));
+  const exited = new Promise<number | null>((res) => main.on('exit', (code) => res(code)));
+  // The start FIFOs are made by the boot process when systemd does not pass them: wait for them (a socket unit makes them before boot).
+  for (let i = 0; i < 200 && !STAGES.every((s) => isFifo(join(channels, `${s}.start`))); i++) await new Promise((r) => setTimeout(r, 25));
+  const shims = [];
+  try {
+    for (const stage of stages) {
+      const r = spawnSync('/bin/sh', [SHIM, stage, channels], { encoding: 'utf8', timeout: 120_000 });
+      shims.push({ stage, code: r.status, stdout: r.stdout, stderr: r.stderr });
+    }
+    const timer = setTimeout(() => main.kill('SIGKILL'), 30_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return { shims, main: { code, stderr: mainErr } };
+  } finally {
+    if (main.exitCode === null) main.kill('SIGKILL');
+  }
+}
+
+function isFifo(p: string): boolean {
+  try {
+    return statSync(p).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
+/** Every file under the root but the stage FIFOs. */
+function written(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.filter((p) => !p.startsWith('run/cloud-init/share/')).sort();
+}
+
+function seeded(): TargetRoot {
+  const root = targetRoot(cli, { renderer: 'networkd' });
+  cpSync(join(REPO, 'examples/nocloud'), join(root.dir, 'var/lib/cloud/seed/nocloud'), { recursive: true });
+  return root;
+}
+
+describe('the boot in one process (stratus --all-stages and the stage shims)', () => {
+  test('each shim exits 0 with its stage; the process ends after the final stage; the same files as a four-process boot', async () => {
+    const one = seeded();
+    const r = await bootOneProcess(one);
+    assert.deepEqual(r.shims.map((s) => [s.stage, s.code]), STAGES.map((s) => [s, 0]), JSON.stringify(r, null, 1));
+    assert.deepEqual(r.shims.map((s) => s.stdout), STAGES.map((s) => `stratus: the ${s} stage is done\n`));
+    assert.equal(r.main.code, 0, r.main.stderr);
+    // The stages' own output (welcome lines) goes to the boot process's journal, as each unit's did.
+    for (const s of ['init-local', 'init', 'modules-config', 'modules-final']) assert.match(r.main.stderr, new RegExp(`running '${s}'`));
+    const status = one.json('/run/cloud-init/status.json') as { v1: Record<string, { finished: number | null; errors: unknown[] }> };
+    for (const s of ['init-local', 'init', 'modules-config', 'modules-final']) {
+      assert.notEqual(status.v1[s]?.finished, null, s);
+      assert.deepEqual(status.v1[s]?.errors, [], s);
+    }
+    assert.equal(one.read('/etc/hostname'), 'stratus-example\n');
+
+    const four = seeded();
+    const runs = await boot(cli, four);
+    assert.deepEqual(runs.map((x) => x.status), [0, 0, 0, 0]);
+    assert.deepEqual(written(one.dir), written(four.dir));
+    for (const p of ['/etc/hostname', '/etc/hosts', '/etc/systemd/network/10-cloud-init-eth0.network', '/var/lib/cloud/instance/user-data.txt']) {
+      if (four.exists(p)) assert.equal(one.read(p), four.read(p), p);
+    }
+  });
+
+  test('a failing stage fails its own unit only; the boot goes on, the process exits 1; a second boot reuses the FIFOs', async () => {
+    // No seed at all: the local stage finds nothing (0), the network stage fails (1), the modules have no instance (1).
+    const root = targetRoot(cli, { renderer: 'networkd' });
+    root.write('/etc/cloud/cloud.cfg', 'datasource_list: [ NoCloud ]\n');
+    const r = await bootOneProcess(root);
+    assert.deepEqual(r.shims.map((s) => s.code), [0, 1, 1, 1], JSON.stringify(r, null, 1));
+    assert.match(r.shims[1]?.stdout ?? '', /the network stage ended with status 1 \(see \/var\/log\/cloud-init\.log\)/);
+    assert.equal(r.main.code, 1);
+    // As four processes: the same statuses.
+    const four = targetRoot(cli, { renderer: 'networkd' });
+    four.write('/etc/cloud/cloud.cfg', 'datasource_list: [ NoCloud ]\n');
+    assert.deepEqual((await boot(cli, four)).map((x) => x.status), [0, 1, 1, 1]);
+
+    // The next boot on the same root: the FIFOs are still there (a shim's mkfifo finds them), nothing stale is read.
+    cpSync(join(REPO, 'examples/nocloud'), join(root.dir, 'var/lib/cloud/seed/nocloud'), { recursive: true });
+    root.write('/etc/cloud/cloud.cfg', 'datasource_list: [ NoCloud, None ]\n');
+    const again = await bootOneProcess(root);
+    assert.deepEqual(again.shims.map((s) => s.code), [0, 0, 0, 0], JSON.stringify(again, null, 1));
+    assert.equal(again.main.code, 0);
+  });
+
+  test('a line other than "start" on a channel is ignored; a shim for an unknown stage is a usage error', async () => {
+    const root = seeded();
+    const channels = join(root.dir, 'run/cloud-init/share');
+    const main = spawn(process.execPath, [cli.bundle, '--root', root.dir, '--all-stages'], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((res) => main.on('exit', (code) => res(code)));
+    try {
+      for (let i = 0; i < 200 && !isFifo(join(channels, 'final.start')); i++) await new Promise((res) => setTimeout(res, 25));
+      // Junk into the final stage's channel: the process must not run the final stage (nor exit) because of it.
+      assert.equal(spawnSync('/bin/sh', ['-c', `printf 'stop\\nstart now\\n' > "${channels}/final.start"`]).status, 0);
+      await new Promise((res) => setTimeout(res, 300));
+      assert.equal(main.exitCode, null, 'still waiting for the stages');
+      assert.equal(root.exists('/run/cloud-init/result.json'), false);
+      const bad = spawnSync('/bin/sh', [SHIM, 'reboot', channels], { encoding: 'utf8' });
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /usage: stage-shim local\|network\|config\|final/);
+      for (const stage of STAGES) assert.equal(spawnSync('/bin/sh', [SHIM, stage, channels]).status, 0, stage);
+      assert.equal(await exited, 0);
+    } finally {
+      if (main.exitCode === null) main.kill('SIGKILL');
+    }
+  });
+});
