@@ -4,7 +4,8 @@
 # The last line of stdout is the path of the .deb.
 #
 # Layout: the bundle in /usr/lib/stratus/, /usr/bin/stratus and the
-# /usr/bin/cloud-init compatibility command linking to it, the units with
+# /usr/bin/cloud-init compatibility command linking to it, the stage shim
+# (the four stage units run the boot in one process, cloud-init-main), the units with
 # cloud-init's names and their wants links (static: nothing for postinst to
 # enable, nothing left behind by purge), the generator, the udev rule for
 # hotplug, the default /etc/cloud/cloud.cfg for Debian and the man page. The
@@ -33,13 +34,15 @@ chmod 0644 "$lib/package.json"
 ln -s ../lib/stratus/stratus.js "$p/usr/bin/stratus"
 ln -s ../lib/stratus/stratus.js "$p/usr/bin/cloud-init"
 install -m 0755 udev/hotplug-queue "$lib/"
+install -m 0755 systemd/stage-shim "$lib/"
 
 for u in cloud-init-local.service cloud-init-network.service cloud-config.service cloud-final.service \
+         cloud-init-main.socket cloud-init-main.service \
          cloud-config.target cloud-init.target cloud-init-hotplugd.socket cloud-init-hotplugd.service; do
   install -m 0644 "systemd/$u" "$units/$u"
 done
 ln -s cloud-init-network.service "$units/cloud-init.service"
-for u in cloud-init-local.service cloud-init-network.service cloud-config.service cloud-final.service; do
+for u in cloud-init-local.service cloud-init-network.service cloud-config.service cloud-final.service cloud-init-main.socket; do
   ln -s "../$u" "$units/cloud-init.target.wants/$u"
 done
 ln -s ../cloud-init-hotplugd.socket "$units/cloud-config.target.wants/cloud-init-hotplugd.socket"

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, constants, cpSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildCli, REPO, type Cli } from '../cli/cli.ts';
@@ -125,6 +125,62 @@ describe('the boot in one process (stratus --all-stages and the stage shims)', (
     const again = await bootOneProcess(root);
     assert.deepEqual(again.shims.map((s) => s.code), [0, 0, 0, 0], JSON.stringify(again, null, 1));
     assert.equal(again.main.code, 0);
+  });
+
+  test('as systemd starts it: the start FIFOs passed as LISTEN_FDS (in any order) are used, not opened again', async () => {
+    const root = seeded();
+    const channels = join(root.dir, 'run/cloud-init/share');
+    mkdirSync(channels, { recursive: true, mode: 0o755 });
+    assert.equal(spawnSync('mkfifo', ['-m', '0600', ...STAGES.map((s) => join(channels, `${s}.start`))]).status, 0);
+    // systemd opens each FIFO read-write and non-blocking, and passes them from fd 3 on, LISTEN_PID being the service's own PID.
+    const fds = [...STAGES].reverse().map((s) => openSync(join(channels, `${s}.start`), constants.O_RDWR | constants.O_NONBLOCK));
+    const main = spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', process.execPath, cli.bundle, '--root', root.dir, '--all-stages'], {
+      stdio: ['ignore', 'ignore', 'pipe', ...fds],
+      env: { ...process.env, LISTEN_FDS: String(fds.length), LISTEN_FDNAMES: 'cloud-init-main.socket:cloud-init-main.socket:cloud-init-main.socket:cloud-init-main.socket' },
+    });
+    for (const fd of fds) closeSync(fd);
+    let stderr = '';
+    main.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((res) => main.on('exit', (code) => res(code)));
+    try {
+      for (const stage of STAGES) {
+        const r = spawnSync('/bin/sh', [SHIM, stage, channels], { encoding: 'utf8', timeout: 120_000 });
+        assert.equal(r.status, 0, `${stage}: ${r.stderr}\n${stderr}`);
+      }
+      assert.equal(await exited, 0, stderr);
+      assert.match(stderr, /channels: systemd \(LISTEN_FDS\)/);
+      assert.equal(root.read('/etc/hostname'), 'stratus-example\n');
+    } finally {
+      if (main.exitCode === null) main.kill('SIGKILL');
+    }
+  });
+
+  test('the boot process dies: its ExecStopPost (stage-shim release) answers the waiting shim with 70; after a clean end it does nothing', async () => {
+    const root = seeded();
+    const channels = join(root.dir, 'run/cloud-init/share');
+    mkdirSync(channels, { recursive: true });
+    // No boot process at all: the start goes into the FIFO, the shim waits for an answer.
+    assert.equal(spawnSync('mkfifo', ['-m', '0600', join(channels, 'local.start')]).status, 0);
+    const keep = openSync(join(channels, 'local.start'), constants.O_RDWR | constants.O_NONBLOCK);
+    try {
+      const shim = spawn('/bin/sh', [SHIM, 'local', channels], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      shim.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const code = new Promise<number | null>((res) => shim.on('exit', (c) => res(c)));
+      for (let i = 0; i < 200 && !isFifo(join(channels, 'local.done')); i++) await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(shim.exitCode, null, 'the shim waits');
+      // A clean end of the boot process: nothing to release, the shim still waits.
+      assert.equal(spawnSync('/bin/sh', [SHIM, 'release', channels], { env: { ...process.env, SERVICE_RESULT: 'success' } }).status, 0);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(shim.exitCode, null, 'not released after a clean end');
+      const release = spawnSync('/bin/sh', [SHIM, 'release', channels], { env: { ...process.env, SERVICE_RESULT: 'signal' }, timeout: 20_000 });
+      assert.equal(release.status, 0);
+      assert.equal(await code, 70);
+      assert.match(out, /the boot process ended without finishing this stage/);
+    } finally {
+      closeSync(keep);
+    }
   });
 
   test('a line other than "start" on a channel is ignored; a shim for an unknown stage is a usage error', async () => {

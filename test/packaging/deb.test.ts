@@ -18,7 +18,7 @@ let work: string;
 let deb: string;
 let root: string;
 
-const UNITS = ['cloud-init-local.service', 'cloud-init-network.service', 'cloud-config.service', 'cloud-final.service', 'cloud-init.target', 'cloud-config.target', 'cloud-init-hotplugd.socket', 'cloud-init-hotplugd.service'];
+const UNITS = ['cloud-init-local.service', 'cloud-init-network.service', 'cloud-config.service', 'cloud-final.service', 'cloud-init-main.socket', 'cloud-init-main.service', 'cloud-init.target', 'cloud-config.target', 'cloud-init-hotplugd.socket', 'cloud-init-hotplugd.service'];
 
 function sh(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
   return spawnSync(cmd, args, { encoding: 'utf8', cwd: opts.cwd ?? REPO, env: { ...process.env, ...opts.env }, timeout: 120_000 });
@@ -62,9 +62,10 @@ describe('the package', () => {
     assert.equal(readlinkSync(join(root, 'usr/bin/stratus')), '../lib/stratus/stratus.js');
     assert.equal(readlinkSync(join(root, 'usr/bin/cloud-init')), '../lib/stratus/stratus.js');
     assert.equal(readlinkSync(join(root, 'usr/lib/systemd/system/cloud-init.service')), 'cloud-init-network.service');
-    for (const u of ['cloud-init-local.service', 'cloud-init-network.service', 'cloud-config.service', 'cloud-final.service']) {
+    for (const u of ['cloud-init-local.service', 'cloud-init-network.service', 'cloud-config.service', 'cloud-final.service', 'cloud-init-main.socket']) {
       assert.equal(readlinkSync(join(root, 'usr/lib/systemd/system/cloud-init.target.wants', u)), `../${u}`);
     }
+    assert.equal(lstatSync(join(root, 'usr/lib/stratus/stage-shim')).mode & 0o777, 0o755);
     assert.equal(lstatSync(join(root, 'usr/lib/systemd/system-generators/cloud-init-generator')).mode & 0o777, 0o755);
     // Made at install time for the target's node, never shipped.
     assert.ok(!existsSync(join(root, 'usr/lib/stratus/stratus.js.cache')));
