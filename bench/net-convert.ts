@@ -7,7 +7,7 @@
  * machine's shell sets NODE_EXTRA_CA_CERTS, which alone costs node ~60 ms per
  * start and is never set on a booting instance.
  *
- *   npm run bench -- [--reps N] [--json FILE]
+ *   npm run bench:net-convert -- [--reps N] [--json FILE]   (npm run bench runs every benchmark)
  *
  * Prints per-case medians (min/max) of wall time and peak RSS and the
  * cloud-init/stratus ratio, then overall medians. Needs root (unshare) and
