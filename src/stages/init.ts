@@ -22,16 +22,16 @@ import { writeInjectedFiles } from './injected-files.ts';
 import { runIdentify } from './identify-step.ts';
 import { cloudIdOf, instanceData, placementValue, redact } from './instance-data.ts';
 import { loadSource } from '../sources/index.ts';
+import type { NetworkConfigInput } from '../sources/types.ts';
 import { targetDistro } from './network-config.ts';
-import { writeNetwork } from './network-write.ts';
+import { writeNetwork, type NetworkWrite, type WriteNetworkOptions } from './network-write.ts';
 import { instanceDir, paths, RUN_DIR } from './paths.ts';
 import type { StageOutcome } from './run-stage.ts';
 import { systemFacts } from './system-facts.ts';
 
 /** The network config step, timed as one event. */
-function timedWriteNetwork(...args: Parameters<typeof writeNetwork>): ReturnType<typeof writeNetwork> {
-  const [ctx, , , opts] = args;
-  return spanSync(ctx, 'apply-network-config', `rendering${opts.activate ? ' and applying' : ''} the network config`, () => writeNetwork(...args));
+function timedWriteNetwork(ctx: StageContext, cfg: Mapping, dsConfig: NetworkConfigInput | null, opts: WriteNetworkOptions): NetworkWrite | null {
+  return spanSync(ctx, 'apply-network-config', `rendering${opts.activate ? ' and applying' : ''} the network config`, () => writeNetwork(ctx, cfg, dsConfig, opts));
 }
 
 function updateEvents(cfg: Mapping): string[] {

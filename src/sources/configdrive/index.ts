@@ -65,5 +65,5 @@ async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
   return null;
 }
 
-/** Hotplug (off unless enabled): Nova rewrites the drive's network_data.json with the new port; the drive is read again. */
+/** Hotplug (off unless enabled): the drive is read again once; Nova writes it when the instance is created, not when a port is attached, so a NIC it does not name is not waited for. */
 export const configDrive: Source = { dsname: 'ConfigDrive', stages: ['local'], crawl, checkInstanceId: checkNovaInstanceId, hotplug: recrawlHotplug(crawl, { final: true }) };
