@@ -39,7 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { awsTree } from '../test/e2e/cloud/imds.ts';
 import { startCloud, type ImdsTree, type TestCloud } from '../test/e2e/cloud/cloud.ts';
-import { loadAverage, spread, stats, type Stats } from './lib.ts';
+import { cloudInitVersion, loadAverage, requireRootAndFiles, spread, stats, writeResults, type Stats } from './lib.ts';
 
 const { values } = parseArgs({ options: { reps: { type: 'string' }, latency: { type: 'string' }, json: { type: 'string' } } });
 const REPS = Number(values.reps ?? 7);
@@ -190,18 +190,11 @@ async function cloudInitRun(cloud: TestCloud, expectLeaves: number): Promise<Sam
 
 // ---------------------------------------------------------------- run
 
-if (process.getuid?.() !== 0) throw new Error('bench/ec2-crawl.ts needs root (the test cloud creates namespaces)');
-for (const [p, pkg] of [
+requireRootAndFiles('bench/ec2-crawl.ts', [
   [STRATUS, 'npm run build'],
   ['/usr/lib/python3/dist-packages/cloudinit/sources/DataSourceEc2.py', 'apt-get install --no-install-recommends cloud-init'],
-] as const) {
-  try {
-    readFileSync(p);
-  } catch {
-    throw new Error(`${p} is missing (${pkg})`);
-  }
-}
-const ciVersion = /^Version: (.*)$/m.exec(readFileSync('/var/lib/dpkg/status', 'utf8').split('\n\n').find((b) => /^Package: cloud-init$/m.test(b)) ?? '')?.[1] ?? '?';
+]);
+const ciVersion = cloudInitVersion();
 
 const tree = imdsTree();
 const mdLeaves = leaves(tree['meta-data'] as ImdsTree);
@@ -262,26 +255,13 @@ row('whole process', st.process_ms, ci.process_ms, ratios.process);
 console.log(`\nrequests per run: stratus ${requests.stratus}, cloud-init ${requests['cloud-init']}`);
 console.log(`crawl at least 5x faster: ${ratios.crawl.median >= 5 ? 'yes' : 'NO'} (median ratio x${ratios.crawl.median.toFixed(1)})`);
 
-mkdirSync(dirname(JSON_OUT), { recursive: true });
-writeFileSync(
-  JSON_OUT,
-  `${JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      node: process.version,
-      cloud_init: ciVersion,
-      cpus: cpus().length,
-      load_average_after: loadAverage(),
-      imds: { keys: totalKeys, meta_data_leaves: mdLeaves, latency_ms: LATENCY_MS, tokens: 'required' },
-      reps: REPS,
-      requests_per_run: requests,
-      stratus: st,
-      cloud_init_ds: ci,
-      ratio_cloud_init_over_stratus: ratios,
-      samples: runs,
-    },
-    null,
-    1,
-  )}\n`,
-);
+writeResults(JSON_OUT, ciVersion, {
+  imds: { keys: totalKeys, meta_data_leaves: mdLeaves, latency_ms: LATENCY_MS, tokens: 'required' },
+  reps: REPS,
+  requests_per_run: requests,
+  stratus: st,
+  cloud_init_ds: ci,
+  ratio_cloud_init_over_stratus: ratios,
+  samples: runs,
+});
 console.log(`written: ${JSON_OUT}`);

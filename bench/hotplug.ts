@@ -111,7 +111,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { awsTree, type AwsNic } from '../test/e2e/cloud/imds.ts';
 import { startCloud, type ImdsTree, type TestCloud } from '../test/e2e/cloud/cloud.ts';
-import { lastLine, loadAverage, spread, stats, type Stats } from './lib.ts';
+import { cloudInitVersion, lastLine, loadAverage, requireRootAndFiles, spread, stats, writeResults, type Stats } from './lib.ts';
 
 const { values } = parseArgs({ options: { reps: { type: 'string' }, scenarios: { type: 'string' }, json: { type: 'string' } } });
 const REPS = Number(values.reps ?? 3);
@@ -572,19 +572,12 @@ async function removeBoth(cloud: TestCloud, s: Sides, kind: 'remove' | 'reload')
 
 // ---------------------------------------------------------------- setup
 
-if (process.getuid?.() !== 0) throw new Error('bench/hotplug.ts needs root (the test cloud creates namespaces)');
-for (const [p, pkg] of [
+requireRootAndFiles('bench/hotplug.ts', [
   [STRATUS, 'npm run build'],
   ['/usr/lib/python3/dist-packages/cloudinit/cmd/devel/hotplug_hook.py', 'apt-get install --no-install-recommends cloud-init'],
   [TIME, 'apt-get install time'],
-] as const) {
-  try {
-    readFileSync(p);
-  } catch {
-    throw new Error(`${p} is missing (${pkg})`);
-  }
-}
-const ciVersion = /^Version: (.*)$/m.exec(readFileSync('/var/lib/dpkg/status', 'utf8').split('\n\n').find((b) => /^Package: cloud-init$/m.test(b)) ?? '')?.[1] ?? '?';
+]);
+const ciVersion = cloudInitVersion();
 
 const work = mkdtempSync(join(tmpdir(), 'stratus-bench-hotplug-'));
 const results: Record<number, { stratus: Sample[]; 'cloud-init': Sample[] }> = {};
@@ -739,23 +732,10 @@ for (const sc of ALL.filter((x) => results[x.id])) {
   console.log(`  ${'outcome'.padEnd(W[0]! - 2)} stratus: ${st.outcomes.join(' | ')} (exit ${st.exits.join('/')}); cloud-init: ${ci.outcomes.join(' | ')} (exit ${ci.exits.join('/')})`);
 }
 
-mkdirSync(dirname(JSON_OUT), { recursive: true });
-writeFileSync(
-  JSON_OUT,
-  `${JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      node: process.version,
-      cloud_init: ciVersion,
-      cpus: cpus().length,
-      load_average_after: loadAverage(),
-      imds: { latency_ms: LATENCY_MS, tokens: 'required' },
-      reps: REPS,
-      scenarios: summary,
-      samples: results,
-    },
-    null,
-    1,
-  )}\n`,
-);
+writeResults(JSON_OUT, ciVersion, {
+  imds: { latency_ms: LATENCY_MS, tokens: 'required' },
+  reps: REPS,
+  scenarios: summary,
+  samples: results,
+});
 console.log(`\nwritten: ${JSON_OUT}`);

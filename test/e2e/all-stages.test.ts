@@ -8,10 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, constants, cpSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { closeSync, constants, cpSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { buildCli, REPO, type Cli } from '../cli/cli.ts';
+import { buildCli, listFiles, REPO, type Cli } from '../cli/cli.ts';
 import { boot, targetRoot, type TargetRoot } from './harness.ts';
 
 const SHIM = join(REPO, 'systemd/stage-shim');
@@ -62,17 +62,7 @@ function isFifo(p: string): boolean {
 
 /** Every file under the root but the stage FIFOs. */
 function written(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.filter((p) => !p.startsWith('run/cloud-init/share/')).sort();
+  return listFiles(dir).filter((p) => !p.startsWith('run/cloud-init/share/'));
 }
 
 function seeded(): TargetRoot {
