@@ -136,8 +136,9 @@ export async function validateNetworkd(root: string, opts: NetworkdOptions = {})
     for (const rule of opts.expectRules ?? []) wanted.push(`{ ip rule show; ip -6 rule show; } | grep -qF ${shq(rule)}`);
     for (const route of opts.expectRoutes ?? []) wanted.push(`{ ip route show table all; ip -6 route show table all; } | grep -qF ${shq(route)}`);
     if (wanted.length > 0) {
-      // Then until the NICs have the expected addresses and MTUs (bounded: a wrong file may never set them).
-      script.push(`i=0; until { ${wanted.join(' && ')}; } || [ $i -ge 150 ]; do sleep 0.02; i=$((i+1)); done`);
+      // Then until the NICs have the expected addresses and MTUs. A hang guard of 15 s, not a speed bound (a wrong
+      // file may never set them; a loaded machine may be slow to).
+      script.push(`end=$(( $(date +%s) + 15 )); until { ${wanted.join(' && ')}; } || [ "$(date +%s)" -ge $end ]; do sleep 0.02; done`);
     }
     script.push(
       'cat /run/networkd.log',
