@@ -42,6 +42,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CLEAN_PATH, loadAverage, spread, stats, type Stats } from './lib.ts';
+import { stratusCommand } from '../test/cli/cli.ts';
 import { runSandbox, type ProcessSample, type SandboxProcess, type SandboxResult } from './sandbox.ts';
 
 const { values } = parseArgs({
@@ -63,6 +64,8 @@ if (!(REPS >= 1 && WARMUP >= 0 && TIMEOUT_S > 0)) throw new Error('--reps must b
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = dirname(BENCH);
 const STRATUS = join(REPO, 'dist/stratus.js');
+/** The bundle as the package runs it (its V8 flags); read once it exists (requireTools checks). */
+const stratus = (...args: string[]): string[] => [...stratusCommand(STRATUS), ...args];
 const SHIM = join(REPO, 'systemd/stage-shim');
 const CLOUD_INIT = '/usr/bin/cloud-init';
 /** The issue's target: stratus' total wall ≤ 1/TARGET of cloud-init's. */
@@ -98,12 +101,12 @@ const agents: Agent[] = [
   {
     name: 'stratus',
     title: 'stratus (4 processes)',
-    stages: STAGES.map((s) => ({ label: s.label, argv: [process.execPath, STRATUS, ...s.args] })),
+    stages: STAGES.map((s) => ({ label: s.label, argv: stratus(...s.args) })),
     prepare: [],
     extras: [
       { label: 'true', argv: ['/bin/true'] },
       { label: 'node -e 0', argv: [process.execPath, '-e', '0'] },
-      { label: 'stratus --version', argv: [process.execPath, STRATUS, '--version'] },
+      { label: 'stratus --version', argv: stratus('--version') },
       // cloud-init's netplan renderer runs `netplan generate` in init --local (so networkd sees the config on
       // this boot); stratus does not (yet): what that would cost, through netplan's Python CLI or its C generator.
       { label: 'netplan generate', argv: ['/usr/sbin/netplan', 'generate'] },
@@ -115,7 +118,7 @@ const agents: Agent[] = [
     title: 'stratus --all-stages (1 process + 4 shims)',
     // The shim runs from the repo: the overlay's lower layer is the host's /, so the path is the same in the chroot.
     stages: STAGES.map((s) => ({ label: s.label, argv: ['/bin/sh', SHIM, s.channel] })),
-    boot: { label: BOOT_LABEL, argv: [process.execPath, STRATUS, '--all-stages'] },
+    boot: { label: BOOT_LABEL, argv: stratus('--all-stages') },
     // What cloud-init-main.socket does before the boot: the start FIFOs, in place before any unit runs.
     prepare: [
       ['/bin/sh', '-c', `mkdir -p -m 0700 ${CHANNELS} && mkfifo -m 0600 ${STAGES.map((s) => `${CHANNELS}/${s.channel}.start`).join(' ')}`],
@@ -176,7 +179,7 @@ function boot(agent: Agent, inspect: boolean): SandboxResult {
 
 requireTools();
 const loadBefore = loadAverage();
-const versions = { stratus: versionOf([process.execPath, STRATUS]), 'cloud-init': versionOf([CLOUD_INIT]), node: process.version };
+const versions = { stratus: versionOf(stratus()), 'cloud-init': versionOf([CLOUD_INIT]), node: process.version };
 console.log(`${versions.stratus} vs ${versions['cloud-init']}; node ${process.version}; ${cpus().length} CPUs; load average ${loadBefore}`);
 console.log(
   `each boot: a fresh sandbox; /etc/cloud/cloud.cfg = bench/cloud.cfg, ${

@@ -40,6 +40,7 @@ import { parseArgs } from 'node:util';
 import { awsTree } from '../test/e2e/cloud/imds.ts';
 import { startCloud, type ImdsTree, type TestCloud } from '../test/e2e/cloud/cloud.ts';
 import { cloudInitVersion, loadAverage, requireRootAndFiles, spread, stats, writeResults, type Stats } from './lib.ts';
+import { stratusCommand } from '../test/cli/cli.ts';
 
 const { values } = parseArgs({ options: { reps: { type: 'string' }, latency: { type: 'string' }, json: { type: 'string' } } });
 const REPS = Number(values.reps ?? 7);
@@ -156,7 +157,7 @@ async function stratusRun(cloud: TestCloud): Promise<Sample> {
     put('etc/cloud/cloud.cfg', 'datasource_list: [ Ec2, None ]\nnetwork: {config: disabled}\n');
     put('etc/os-release', 'ID=debian\nVERSION_ID="12"\n');
     const t = performance.now();
-    const r = await cloud.run([process.execPath, STRATUS, '--root', root, '--live-network', 'init', '--local'], { timeoutMs: 120_000 });
+    const r = await cloud.run([...stratusCommand(STRATUS), '--root', root, '--live-network', 'init', '--local'], { timeoutMs: 120_000 });
     const processMs = performance.now() - t;
     const log = readFileSync(join(root, 'var/log/cloud-init.log'), 'utf8');
     if (r.code !== 0) throw new Error(`stratus exited ${r.code}: ${r.stderr}\n${log}`);

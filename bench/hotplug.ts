@@ -112,6 +112,7 @@ import { parseArgs } from 'node:util';
 import { awsTree, type AwsNic } from '../test/e2e/cloud/imds.ts';
 import { startCloud, type ImdsTree, type TestCloud } from '../test/e2e/cloud/cloud.ts';
 import { cloudInitVersion, lastLine, loadAverage, requireRootAndFiles, spread, stats, writeResults, type Stats } from './lib.ts';
+import { stratusCommand } from '../test/cli/cli.ts';
 
 const { values } = parseArgs({ options: { reps: { type: 'string' }, scenarios: { type: 'string' }, json: { type: 'string' } } });
 const REPS = Number(values.reps ?? 3);
@@ -403,7 +404,7 @@ async function stratusHook(cloud: TestCloud, s: Sides, nic: Nic, action: 'add' |
     args = ['--devpath', `/devices/virtual/net/${nic.name}`, '--udevaction', action];
   }
   const logBefore = s.stratus.log().length;
-  const t = timed(s.work, [process.execPath, STRATUS, '--root', s.stratus.root, '--live-network', 'hotplug-hook', '--subsystem', 'net', 'handle', ...args]);
+  const t = timed(s.work, [...stratusCommand(STRATUS), '--root', s.stratus.root, '--live-network', 'hotplug-hook', '--subsystem', 'net', 'handle', ...args]);
   const start = Date.now();
   const r = await cloud.run(t.argv, { timeoutMs: 120_000 });
   const end = Date.now();
@@ -640,7 +641,7 @@ try {
     const r = await cloud.run(argv);
     if (r.code !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
   }
-  const boot = await cloud.run([process.execPath, STRATUS, '--root', root, '--live-network', 'init', '--local'], { timeoutMs: 120_000 });
+  const boot = await cloud.run([...stratusCommand(STRATUS), '--root', root, '--live-network', 'init', '--local'], { timeoutMs: 120_000 });
   if (boot.code !== 0) throw new Error(`stratus init --local exited ${boot.code}: ${boot.stderr}\n${sides.stratus.log()}`);
   const setup = await cloud.run([PYTHON, '-B', script, 'setup', ciDir], { timeoutMs: 300_000 });
   const su = JSON.parse(setup.stdout.trim().split('\n').pop() ?? '{}') as { ok?: boolean; instance_id?: string; metadata_address?: string; violations?: string[] };

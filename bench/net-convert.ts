@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CLEAN_PATH, lastLine, spread, stats, type Stats } from './lib.ts';
+import { stratusCommand } from '../test/cli/cli.ts';
 
 const { values } = parseArgs({ options: { reps: { type: 'string' }, json: { type: 'string' } } });
 const REPS = Number(values.reps ?? 10);
@@ -92,7 +93,7 @@ try {
       for (let i = -1; i < REPS; i++) {
         // i = -1 is a warm-up of both (page cache), not counted.
         const da = join(work, `a-${input.name}-${out}-${i}`);
-        const sa = runOnce([process.execPath, 'dist/stratus.js', 'net-convert', ...common, '-d', da], da);
+        const sa = runOnce([...stratusCommand('dist/stratus.js'), 'net-convert', ...common, '-d', da], da);
         if (i >= 0) a.push(sa);
         if (hasCloudInit) {
           const db = join(work, `b-${input.name}-${out}-${i}`);

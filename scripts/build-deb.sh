@@ -28,6 +28,7 @@ install -d -m 0755 "$lib" "$units" "$p/usr/bin" "$p/usr/lib/systemd/system-gener
   "$p/etc/cloud/cloud.cfg.d" "$p/usr/share/man/man1" "$p/usr/share/doc/stratus" "$p/DEBIAN" \
   "$units/cloud-init.target.wants" "$units/cloud-config.target.wants" "$units/sshd-keygen@.service.d"
 install -m 0755 "$work/bundle/stratus.js" "$lib/stratus.js"
+install -m 0644 "$work/bundle/stratus.js.bundle" "$lib/stratus.js.bundle"
 # Outside a "type": "module" package the loader is CommonJS by default; say it anyway.
 printf '{ "type": "commonjs" }\n' > "$lib/package.json"
 chmod 0644 "$lib/package.json"
@@ -42,7 +43,7 @@ for u in cloud-init-local.service cloud-init-network.service cloud-config.servic
   install -m 0644 "systemd/$u" "$units/$u"
 done
 ln -s cloud-init-network.service "$units/cloud-init.service"
-for u in cloud-init-local.service cloud-init-network.service cloud-config.service cloud-final.service cloud-init-main.socket; do
+for u in cloud-init-local.service cloud-init-network.service cloud-config.service cloud-final.service cloud-init-main.socket cloud-init-main.service; do
   ln -s "../$u" "$units/cloud-init.target.wants/$u"
 done
 ln -s ../cloud-init-hotplugd.socket "$units/cloud-config.target.wants/cloud-init-hotplugd.socket"

@@ -5,7 +5,7 @@
  * its own temporary output directory.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +13,10 @@ import { fileURLToPath } from 'node:url';
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface Cli {
-  /** Path of the built bundle. */
+  /** Path of the built bundle (the loader; its code is in `<bundle>.bundle`). */
   bundle: string;
+  /** The argv that runs it as the package does (node, its V8 flags, the bundle): add the arguments. */
+  command: string[];
   run(args: readonly string[], opts?: { cwd?: string; input?: string }): Promise<CliResult>;
   /** A fresh temporary directory, removed by dispose(). */
   tempDir(label?: string): string;
@@ -25,6 +27,18 @@ export interface CliResult {
   status: number | null;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * How the package runs `bundle` (a built stratus.js): this node with the V8
+ * flags of the file's `#!/usr/bin/env -S node FLAGS` line, so the code cache
+ * the build made (valid only for the same flags) applies as on an installed system.
+ */
+export function stratusCommand(bundle: string): string[] {
+  const first = readFileSync(bundle, 'utf8').slice(0, 200).split('\n')[0] ?? '';
+  const m = /^#!\/usr\/bin\/env(?: -S)? node(.*)$/.exec(first);
+  if (!m) throw new Error(`${bundle}: unexpected first line ${JSON.stringify(first)}`);
+  return [process.execPath, ...(m[1] ?? '').trim().split(/\s+/).filter(Boolean), bundle];
 }
 
 /** Build dist/stratus.js's twin with scripts/build.mjs into a temporary directory. */
@@ -38,13 +52,15 @@ export function buildCli(): Cli {
     rmSync(root, { recursive: true, force: true });
     throw e;
   }
+  const command = stratusCommand(bundle);
   return {
     bundle,
+    command,
     run: (args, opts = {}) =>
       new Promise((resolve) => {
         const child = execFile(
-          process.execPath,
-          [bundle, ...args],
+          command[0]!,
+          [...command.slice(1), ...args],
           { cwd: opts.cwd ?? REPO, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
           (err, stdout, stderr) => {
             const status = err ? (typeof err.code === 'number' ? err.code : null) : 0;

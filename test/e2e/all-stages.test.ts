@@ -31,7 +31,7 @@ interface OneProcessBoot {
 /** Starts the boot process, then runs the four shims in order, as systemd would (the first start activates the process). */
 async function bootOneProcess(root: TargetRoot, stages: readonly string[] = STAGES): Promise<OneProcessBoot> {
   const channels = join(root.dir, 'run/cloud-init/share');
-  const main = spawn(process.execPath, [cli.bundle, '--root', root.dir, '--all-stages'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const main = spawn(cli.command[0]!, [...cli.command.slice(1), '--root', root.dir, '--all-stages'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let mainErr = '';
   main.stderr.setEncoding('utf8').on('data', (d: string) => (mainErr += d));
   const exited = new Promise<number | null>((res) => main.on('exit', (code) => res(code)));
@@ -124,7 +124,7 @@ describe('the boot in one process (stratus --all-stages and the stage shims)', (
     assert.equal(spawnSync('mkfifo', ['-m', '0600', ...STAGES.map((s) => join(channels, `${s}.start`))]).status, 0);
     // systemd opens each FIFO read-write and non-blocking, and passes them from fd 3 on, LISTEN_PID being the service's own PID.
     const fds = [...STAGES].reverse().map((s) => openSync(join(channels, `${s}.start`), constants.O_RDWR | constants.O_NONBLOCK));
-    const main = spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', process.execPath, cli.bundle, '--root', root.dir, '--all-stages'], {
+    const main = spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', ...cli.command, '--root', root.dir, '--all-stages'], {
       stdio: ['ignore', 'ignore', 'pipe', ...fds],
       env: { ...process.env, LISTEN_FDS: String(fds.length), LISTEN_FDNAMES: 'cloud-init-main.socket:cloud-init-main.socket:cloud-init-main.socket:cloud-init-main.socket' },
     });
@@ -176,7 +176,7 @@ describe('the boot in one process (stratus --all-stages and the stage shims)', (
   test('a line other than "start" on a channel is ignored; a shim for an unknown stage is a usage error', async () => {
     const root = seeded();
     const channels = join(root.dir, 'run/cloud-init/share');
-    const main = spawn(process.execPath, [cli.bundle, '--root', root.dir, '--all-stages'], { stdio: 'ignore' });
+    const main = spawn(cli.command[0]!, [...cli.command.slice(1), '--root', root.dir, '--all-stages'], { stdio: 'ignore' });
     const exited = new Promise<number | null>((res) => main.on('exit', (code) => res(code)));
     try {
       for (let i = 0; i < 200 && !isFifo(join(channels, 'final.start')); i++) await new Promise((res) => setTimeout(res, 25));

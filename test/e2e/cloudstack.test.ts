@@ -109,7 +109,7 @@ ${extraCfg}`,
 
 async function stage(cloud: TestCloud, root: TargetRoot, args: string[]): Promise<{ code: number | null; out: string; ms: number }> {
   const t = Date.now();
-  const r = await cloud.run([process.execPath, cli.bundle, '--root', root.dir, '--live-network', ...args], { timeoutMs: 180_000 });
+  const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', ...args], { timeoutMs: 180_000 });
   return { code: r.code, out: `${r.stdout}${r.stderr}`, ms: Date.now() - t };
 }
 

@@ -109,7 +109,7 @@ function awsRoot(renderer: 'netplan' | 'networkd' | 'network-manager'): TargetRo
 
 async function localStage(c: TestCloud, renderer: 'netplan' | 'networkd' | 'network-manager'): Promise<TargetRoot> {
   const root = awsRoot(renderer);
-  const r = await c.run([process.execPath, cli.bundle, '--root', root.dir, '--live-network', 'init', '--local'], { timeoutMs: 120_000 });
+  const r = await c.run([...cli.command, '--root', root.dir, '--live-network', 'init', '--local'], { timeoutMs: 120_000 });
   const log = root.exists('/var/log/cloud-init.log') ? root.read('/var/log/cloud-init.log') : '';
   assert.equal(r.code, 0, `${r.stderr}\n${log}`);
   assert.match(log, /found datasource DataSourceEc2/);

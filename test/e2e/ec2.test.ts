@@ -58,7 +58,7 @@ function awsRoot(extraCfg = '', uuid = 'ec2e1b5c-6a1e-4c2b-9a3d-1f2e3d4c5b6a'): 
 
 async function stage(cloud: TestCloud, root: TargetRoot, args: string[]): Promise<{ code: number | null; stderr: string; ms: number }> {
   const t = Date.now();
-  const r = await cloud.run([process.execPath, cli.bundle, '--root', root.dir, '--live-network', ...args], { timeoutMs: 120_000 });
+  const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', ...args], { timeoutMs: 120_000 });
   return { code: r.code, stderr: r.stderr, ms: Date.now() - t };
 }
 

@@ -52,7 +52,7 @@ const log = () => root.read('/var/log/cloud-init.log');
 const networkFile = (name: string) => (root.exists(`/etc/systemd/network/10-cloud-init-${name}.network`) ? root.read(`/etc/systemd/network/10-cloud-init-${name}.network`) : '');
 
 async function stage(argv: string[]): Promise<void> {
-  const r = await cloud.run([process.execPath, cli.bundle, '--root', root.dir, '--live-network', ...argv], { timeoutMs: 120_000 });
+  const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', ...argv], { timeoutMs: 120_000 });
   assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}\n${log().slice(-3000)}`);
 }
 

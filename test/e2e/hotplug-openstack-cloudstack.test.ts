@@ -56,7 +56,7 @@ interface Run {
 /** `stratus --root ROOT --live-network ARGS` in the instance namespace. */
 async function stratus(cloud: TestCloud, root: TargetRoot, args: string[]): Promise<Run> {
   const t = Date.now();
-  const r = await cloud.run([process.execPath, cli.bundle, '--root', root.dir, '--live-network', ...args], { timeoutMs: 120_000 });
+  const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', ...args], { timeoutMs: 120_000 });
   return { code: r.code, out: `${r.stdout}${r.stderr}`, ms: Date.now() - t };
 }
 
@@ -190,7 +190,7 @@ describe('NIC hotplug on the OpenStack metadata service', { skip }, () => {
     const outFile = join(root.dir, 'tmp/hook-eth2.out');
     const rcFile = join(root.dir, 'tmp/hook-eth2.rc');
     root.write('/tmp/.keep', '');
-    const argv = [process.execPath, cli.bundle, '--root', root.dir, '--live-network', 'hotplug-hook', '--subsystem', 'net', ...add('eth2')];
+    const argv = [...cli.command, '--root', root.dir, '--live-network', 'hotplug-hook', '--subsystem', 'net', ...add('eth2')];
     const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const started = Date.now();
     const bg = await cloud.run(['sh', '-c', `(${quoted} >'${outFile}' 2>&1 </dev/null; echo $? >'${rcFile}') >/dev/null 2>&1 </dev/null &`]);

@@ -73,7 +73,7 @@ async function hook(args: string[], events?: string): Promise<{ code: number | n
     extra.push('--events-from', `${root.dir}/tmp/hotplug-events`);
   }
   const t = Date.now();
-  const r = await cloud.run([process.execPath, cli.bundle, '--root', root.dir, '--live-network', 'hotplug-hook', '--subsystem', 'net', ...args, ...extra], { timeoutMs: 90_000 });
+  const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', 'hotplug-hook', '--subsystem', 'net', ...args, ...extra], { timeoutMs: 90_000 });
   return { code: r.code, out: `${r.stdout}${r.stderr}`, ms: Date.now() - t };
 }
 
@@ -87,7 +87,7 @@ describe('NIC hotplug on EC2', { skip }, () => {
     root.write('/sys/class/dmi/id/product_uuid', 'ec2a7070-0000-4000-8000-000000007070\n');
     // The test cloud's NICs are veth pairs, without a backing device: take them as the platform's.
     root.write('/etc/cloud/cloud.cfg', 'datasource_list: [ Ec2, None ]\nhotplug:\n  include_virtual: true\n');
-    const r = await cloud.run([process.execPath, cli.bundle, '--root', root.dir, '--live-network', 'init', '--local'], { timeoutMs: 120_000 });
+    const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', 'init', '--local'], { timeoutMs: 120_000 });
     assert.equal(r.code, 0, `${r.stderr}\n${log()}`);
     // The OS network as the image's network service brings it up after boot: the IMDS is reached through it.
     for (const argv of [['ip', 'link', 'set', 'eth0', 'up'], ['ip', 'addr', 'add', '10.70.0.10/24', 'dev', 'eth0'], ['ip', 'route', 'add', 'default', 'via', '10.70.0.1']]) {
@@ -196,7 +196,7 @@ ethernets:
 `;
   // What the platform writes into the seed when it attaches the NIC.
   const seedNetLater = `${seedNet}  lan1: {match: {macaddress: "${NC1}"}, set-name: eth1, addresses: [10.81.0.5/24]}\n`;
-  const run = async (args: string[]) => nc.run([process.execPath, cli.bundle, '--root', ncRoot.dir, '--live-network', ...args], { timeoutMs: 90_000 });
+  const run = async (args: string[]) => nc.run([...cli.command, '--root', ncRoot.dir, '--live-network', ...args], { timeoutMs: 90_000 });
 
   before(async () => {
     nc = await startCloud({ nics: [{ name: 'eth0', mac: NC0, cloudAddress: '10.80.0.1/24' }] });

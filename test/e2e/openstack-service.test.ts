@@ -74,7 +74,7 @@ function openStackRoot(extraCfg = ''): TargetRoot {
 
 async function stage(cloud: TestCloud, root: TargetRoot, args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stderr: string; ms: number }> {
   const t = Date.now();
-  const r = await cloud.run([process.execPath, cli.bundle, '--root', root.dir, '--live-network', ...args], { timeoutMs });
+  const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', ...args], { timeoutMs });
   return { code: r.code, stderr: r.stderr, ms: Date.now() - t };
 }
 

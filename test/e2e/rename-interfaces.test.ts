@@ -36,7 +36,7 @@ describe('interface names', { skip }, () => {
         'user-data': '',
         'network-config': `version: 2\nethernets:\n  lan:\n    match: {macaddress: "${MAC}"}\n    set-name: eth0\n    dhcp4: true\n`,
       });
-      const r = await cloud.run([process.execPath, cli.bundle, '--root', root.dir, '--live-network', 'init', '--local'], { timeoutMs: 60_000 });
+      const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', 'init', '--local'], { timeoutMs: 60_000 });
       assert.equal(r.code, 0, r.stderr);
       const links = JSON.parse((await cloud.run(['ip', '-j', 'link'])).stdout) as { ifname: string; address: string }[];
       const byMac = new Map(links.map((l) => [l.address, l.ifname]));

@@ -51,6 +51,7 @@ describe('the package', () => {
     const list = sh('dpkg-deb', ['-c', deb]).stdout;
     for (const p of [
       './usr/lib/stratus/stratus.js',
+      './usr/lib/stratus/stratus.js.bundle',
       './usr/lib/systemd/system-generators/cloud-init-generator',
       './usr/lib/udev/rules.d/90-stratus-hotplug.rules',
       './etc/cloud/cloud.cfg',
@@ -62,7 +63,7 @@ describe('the package', () => {
     assert.equal(readlinkSync(join(root, 'usr/bin/stratus')), '../lib/stratus/stratus.js');
     assert.equal(readlinkSync(join(root, 'usr/bin/cloud-init')), '../lib/stratus/stratus.js');
     assert.equal(readlinkSync(join(root, 'usr/lib/systemd/system/cloud-init.service')), 'cloud-init-network.service');
-    for (const u of ['cloud-init-local.service', 'cloud-init-network.service', 'cloud-config.service', 'cloud-final.service', 'cloud-init-main.socket']) {
+    for (const u of ['cloud-init-local.service', 'cloud-init-network.service', 'cloud-config.service', 'cloud-final.service', 'cloud-init-main.socket', 'cloud-init-main.service']) {
       assert.equal(readlinkSync(join(root, 'usr/lib/systemd/system/cloud-init.target.wants', u)), `../${u}`);
     }
     assert.equal(lstatSync(join(root, 'usr/lib/stratus/stage-shim')).mode & 0o777, 0o755);
