@@ -1,7 +1,8 @@
 // npm run bench:vm [-- --only 1,4] — boots every VM scenario on both flavours (stratus, cloud-init),
-// prints time to cloud-final finished, the four units' blame times and total boot, and writes
-// bench/results/vm-boot.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// prints time to cloud-final finished, the four units' blame times and total boot, what a bare
+// interpreter start and the agent's --version cost in each guest once booted (vmtest.probe), and
+// writes bench/results/vm-boot.json.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDeb } from '../test/vm/deb.ts';
@@ -23,6 +24,18 @@ interface Row {
   bootSeconds: number | null;
   wallSeconds: number;
   state: string;
+  /** Per probe command (test/vm/guest/vm-report, vmtest.probe): its median wall seconds in the booted guest. */
+  probe: Record<string, number>;
+}
+
+/** The `@@VMR probe|<command>|<seconds>` lines of a boot's serial log, as medians per command. */
+function probes(runDir: string): Record<string, number> {
+  const file = join(runDir, 'serial.log');
+  const by = new Map<string, number[]>();
+  for (const m of (existsSync(file) ? readFileSync(file, 'utf8') : '').matchAll(/@@VMR probe\|([^|\n]*)\|([\d.]+)/g)) {
+    by.set(m[1]!, [...(by.get(m[1]!) ?? []), Number(m[2])]);
+  }
+  return Object.fromEntries([...by].map(([c, xs]) => [c, [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!]));
 }
 
 function onlyArg(argv: readonly string[]): number[] | undefined {
@@ -42,6 +55,7 @@ function rows(o: ScenarioOutcome): Row[] {
     bootSeconds: b.report.bootSeconds ?? null,
     wallSeconds: b.result.wallSeconds,
     state: b.report.state,
+    probe: probes(b.runDir),
   }));
 }
 
@@ -49,6 +63,8 @@ const fmt = (n: number | null): string => (n === null ? '-' : n.toFixed(1));
 
 async function main(): Promise<void> {
   const only = onlyArg(process.argv.slice(2));
+  // The guests time node, python and the agent after their report (test/vm/runner.ts reads this).
+  process.env['STRATUS_VM_PROBE'] ??= '1';
   const deb = await buildDeb();
   const log = (m: string): void => console.error(m);
   const all: Row[] = [];
@@ -64,6 +80,8 @@ async function main(): Promise<void> {
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
   console.log(line(head));
   for (const row of table) console.log(line(row));
+  console.log('\nin the booted guest, median of 3 (s):');
+  for (const r of all) console.log(`  ${r.scenario} / ${r.flavour}: ${Object.entries(r.probe).map(([c, s]) => `${c} ${s.toFixed(1)}`).join(', ') || 'no probe'}`);
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'vm-boot.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), deb: deb.sha256, seconds: 'since kernel start (final done) / unit durations', rows: all }, null, 2) + '\n');

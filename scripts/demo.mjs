@@ -47,7 +47,7 @@ const STAGES = [
 ];
 
 function stratusRun(argv) {
-  return spawnSync(process.execPath, [stratus, '--root', root, ...argv], { encoding: 'utf8' });
+  return spawnSync(stratus, ['--root', root, ...argv], { encoding: 'utf8' });
 }
 
 function boot(title) {
