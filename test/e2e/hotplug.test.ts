@@ -174,7 +174,8 @@ describe('NIC hotplug on EC2: what the handler wrote, loaded by the real systemd
     assert.ok(root, 'the EC2 hotplug suite ran first');
     const added = [...LATER.filter((l) => l.name !== 'eth3'), ...BURST];
     const v = await validateNetworkd(root.dir, {
-      nics: [{ name: 'eth0', mac: MAC0, addresses: [] }, ...added.map((a) => ({ name: a.name, mac: a.mac, addresses: [`${subnet(Number(a.name.slice(3)))}.20/24`] }))],
+      // The .20 address comes by DHCP (no server here); .21 is the file's own: the one networkd must set.
+      nics: [{ name: 'eth0', mac: MAC0, addresses: [] }, ...added.map((a) => ({ name: a.name, mac: a.mac, addresses: [`${subnet(Number(a.name.slice(3)))}.21/24`] }))],
       expectRules: added.map((a) => `from ${subnet(Number(a.name.slice(3)))}.21 lookup ${100 + a.device}`),
     });
     assert.ok(v.ok, `${v.messages.join('\n')}\n${v.log}`);

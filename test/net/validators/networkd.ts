@@ -153,7 +153,9 @@ export async function validateNetworkd(root: string, opts: NetworkdOptions = {})
   }
 
   const r = await runSandboxed(script.join('\n'), [], {
-    timeoutMs: 15_000,
+    // Above the waits' own guards (10 s for networkd's enumeration, 15 s for the expected state), so a
+    // slow machine still gets the report rather than a killed sandbox.
+    timeoutMs: 40_000,
     env: { SYSTEMD_LOG_TARGET: 'console', SYSTEMD_LOG_COLOR: '0', SYSTEMD_LOG_LEVEL: 'info' },
   });
 
