@@ -63,13 +63,11 @@ const fmt = (n: number | null): string => (n === null ? '-' : n.toFixed(1));
 
 async function main(): Promise<void> {
   const only = onlyArg(process.argv.slice(2));
-  // The guests time node, python and the agent after their report (test/vm/runner.ts reads this).
-  process.env['STRATUS_VM_PROBE'] ??= '1';
   const deb = await buildDeb();
   const log = (m: string): void => console.error(m);
   const all: Row[] = [];
   for (const sc of SCENARIOS.filter((s) => !only || only.includes(s.id))) {
-    for (const flavour of FLAVOURS) all.push(...rows(await runScenario(sc, flavour, flavour === 'stratus' ? deb : undefined, log)));
+    for (const flavour of FLAVOURS) all.push(...rows(await runScenario(sc, flavour, flavour === 'stratus' ? deb : undefined, log, { probe: true })));
   }
   const head = ['scenario', 'flavour', 'boot', 'ok', 'final done', 'local', 'network', 'config', 'final', 'systemd total', 'wall', 'state'];
   const table = all.map((r) => [

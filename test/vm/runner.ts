@@ -49,7 +49,10 @@ export async function runScenario(
   flavour: Flavour,
   deb: Deb | undefined,
   log: (m: string) => void,
+  /** probe: the guest times node, python and the agent after its report (vmtest.probe); default STRATUS_VM_PROBE. */
+  opts: { probe?: boolean } = {},
 ): Promise<ScenarioOutcome> {
+  const probe = opts.probe ?? Boolean(process.env['STRATUS_VM_PROBE']);
   const image: GuestImage = await ensureImage(sc.variant, flavour, deb, log);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const base = join(RUNS_DIR, `${sc.id}-${sc.name}-${flavour}-${stamp}`);
@@ -69,7 +72,7 @@ export async function runScenario(
   const outcome: ScenarioOutcome = {
     scenario: sc.name, id: sc.id, flavour, variant: sc.variant, imageBuildSeconds: image.buildSeconds, boots: [], passed: true,
   };
-  const append = [`vmtest.user=${sc.user}`, `vmtest.files=${sc.files.join(',')}`, ...(sc.hotplug ? [`vmtest.hotplug=${sc.hotplug.mac}`] : []), ...(process.env['STRATUS_VM_PROBE'] ? ['vmtest.probe'] : [])];
+  const append = [`vmtest.user=${sc.user}`, `vmtest.files=${sc.files.join(',')}`, ...(sc.hotplug ? [`vmtest.hotplug=${sc.hotplug.mac}`] : []), ...(probe ? ['vmtest.probe'] : [])];
   // One IMDS for all boots of the scenario (a reboot meets the same instance), on the host's loopback only.
   // QEMU runs inside a VM network's namespace, where the host's loopback (and so the host IMDS) is out of reach.
   if (sc.imds && sc.vmNetwork) throw new Error(`${sc.name}: a host IMDS and a VM network do not mix; run the IMDS as a network service`);
