@@ -33,10 +33,7 @@ export interface GetResult {
   retryAfterMs?: number;
 }
 
-/** Statuses that say "not now" rather than "no": a timeout, throttling, a server error. Metadata clients retry these and nothing else. */
-export function isTransientStatus(status: number): boolean {
-  return status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
-}
+export { isTransientStatus } from './http-status.ts';
 
 /** Longest pause a Retry-After may ask for before the next attempt. */
 export const MAX_RETRY_AFTER_MS = 30_000;
@@ -105,8 +102,8 @@ function request(url: string, spec: RequestSpec): Promise<GetResult> {
     if (zone && !Object.keys(headers).some((k) => k.toLowerCase() === 'host')) headers['Host'] = u.host;
     const target = zone ? { hostname: `${u.hostname.slice(1, -1)}%${zone}` } : {};
     const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: spec.method, headers, timeout: spec.timeoutMs, ...target, ...(spec.signal ? { signal: spec.signal } : {}) });
-    const timer = setTimeout(() => req.destroy(new HttpError(url, `no complete answer within ${spec.timeoutMs} ms`)), spec.timeoutMs);
-    req.on('timeout', () => req.destroy(new HttpError(url, `no answer within ${spec.timeoutMs} ms`)));
+    const timer = setTimeout(() => req.destroy(new HttpError(url, `no complete answer within ${Math.round(spec.timeoutMs)} ms`)), spec.timeoutMs);
+    req.on('timeout', () => req.destroy(new HttpError(url, `no answer within ${Math.round(spec.timeoutMs)} ms`)));
     req.on('error', (e) => {
       clearTimeout(timer);
       reject(e instanceof HttpError ? e : new HttpError(url, e.message));
@@ -134,7 +131,10 @@ function request(url: string, spec: RequestSpec): Promise<GetResult> {
       });
       res.on('error', (e) => {
         clearTimeout(timer);
-        reject(new HttpError(url, e.message));
+        // node says only "aborted" when the server closes mid-body: say how much of what was announced came.
+        const announced = res.headers['content-length'];
+        const cut = e.message === 'aborted' ? `the connection closed after ${size}${announced === undefined ? '' : ` of ${announced}`} bytes of the answer` : e.message;
+        reject(new HttpError(url, cut));
       });
     });
     req.end(spec.body);
@@ -190,7 +190,7 @@ async function httpFetch(method: 'GET' | 'PUT', url: string, options: GetOptions
     }
   }
   if (outOfBudget || (Number.isFinite(deadline) && Date.now() >= deadline)) {
-    throw new HttpError(url, `no usable answer within the ${options.budgetMs} ms budget${last ? ` (last: ${last.message.replace(`${url}: `, '')})` : ''}`);
+    throw new HttpError(url, `no usable answer within the ${Math.round(options.budgetMs ?? 0)} ms budget${last ? ` (last: ${last.message.replace(`${url}: `, '')})` : ''}`);
   }
   throw last ?? new HttpError(url, 'no attempt made');
 }

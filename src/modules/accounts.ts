@@ -152,6 +152,11 @@ export async function applyPasswords(ctx: StageContext, changes: readonly Passwo
     users.push(c.user);
   }
   if (lines.length === 0) return { users: [], applied: false };
+  // Without a shadow file chpasswd stores the hash in /etc/passwd, which every user can read.
+  if (ctx.fs.kind('/etc/shadow') === null) {
+    ctx.log.warn(`${what}: the target has no /etc/shadow, and chpasswd would put the hash into the world-readable /etc/passwd; the password of ${users.join(', ')} is not set`);
+    return { users: [], applied: false };
+  }
   const r = accountCommand(ctx, ['chpasswd', ...rootArgs(ctx), '-e'], `${what}: setting the password of ${users.join(', ')}`, `${lines.join('\n')}\n`);
   if (!succeeded(r)) return { users: [], applied: false };
   if (r.ran) ctx.log.info(`${what}: password set for ${users.join(', ')}`);

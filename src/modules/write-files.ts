@@ -97,7 +97,8 @@ export function readFileEntries(ctx: StageContext, list: unknown, key: string, d
     const path = item['path'];
     if (typeof path !== 'string' || path.trim() === '') return skip('has no path');
     if (!path.startsWith('/')) return skip(`path ${JSON.stringify(path)} is not absolute`);
-    if (path.includes('\0') || path.split('/').some((p) => p === '..')) return skip(`path ${JSON.stringify(path)} may not contain ".." (it must stay inside the target)`);
+    if (/[\0-\x1f\x7f]/.test(path)) return skip(`path ${JSON.stringify(path)} contains a NUL, line break or other control character`);
+    if (path.split('/').some((p) => p === '..')) return skip(`path ${JSON.stringify(path)} may not contain ".." (it must stay inside the target)`);
     if (path.endsWith('/')) return skip(`path ${JSON.stringify(path)} names a directory`);
     const where2 = `${where} (${path})`;
     const skip2 = (why: string) => ctx.log.warn(`${where2}: ${why}; skipped`);

@@ -61,6 +61,11 @@ export function readNetworkInput(text: string, source: string, kind: InputKind, 
       const fallbackNic = isMapping(v) && typeof v['fallbackInterface'] === 'string' ? v['fallbackInterface'] : undefined;
       const out = ec2MetadataToV2(r, v, { knownMacs: opts.macToName, fullNetworkConfig: full, ...(fallbackNic ? { fallbackNic } : {}) });
       diagnostics.push(...r.diagnostics);
+      if (!out.config && !r.failed && out.pending.length > 0) {
+        // Every local NIC is still incomplete in IMDS: the warnings say why for each; a refusal still needs its error.
+        const path = ['network', 'interfaces', 'macs'];
+        diagnostics.push({ severity: 'error', source, path, ...(loaded.doc.locate(path) ?? {}), message: `no NIC can be configured yet: the metadata of ${out.pending.map((p) => p.name).join(', ')} is incomplete` });
+      }
       if (!out.config || r.failed) return { kind: 'invalid', diagnostics };
       doc = { source: `${source} (converted to network config v2)`, value: out.config, locate: NOWHERE };
     }

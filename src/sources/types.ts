@@ -52,6 +52,12 @@ export interface CrawlContext {
   resolve4(name: string, servers: readonly string[]): Promise<string[]>;
   /** The IPv4 default gateway of the network stratus runs in (live system only; null otherwise or when there is none). */
   defaultGateway(): string | null;
+  /**
+   * The datasource is there but is read in a later stage (NoCloud's seedfrom
+   * over HTTP); the crawl then returns null. The stage keeps the last
+   * instance's network config until that stage has read it.
+   */
+  deferred?(reason: string): void;
 }
 
 export interface HttpGetOptions {

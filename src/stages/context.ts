@@ -97,8 +97,8 @@ export function mayTouchNetwork(ctx: StageContext): boolean {
   return !ctx.opts.dryRun && (ctx.opts.root === '/' || ctx.opts.liveNetwork === true);
 }
 
-/** A datasource's view of the stage. */
-export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage): CrawlContext {
+/** A datasource's view of the stage; `onDeferred` hears a datasource that is read in a later stage. */
+export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage, onDeferred?: (reason: string) => void): CrawlContext {
   /** Inside withNetwork: HTTP is allowed in the local stage too. */
   let online = 0;
   return {
@@ -108,6 +108,7 @@ export function crawlContext(ctx: StageContext, cfg: Mapping, stage: CrawlStage)
     cfg,
     cmdline: ctx.cmdline,
     dmi: ctx.dmi,
+    ...(onDeferred ? { deferred: onDeferred } : {}),
     filesystemsLabelled(labels: readonly string[]): FoundFilesystem[] {
       const withFilesystem = <T>(device: string, fn: (m: ReadOnlyFs) => T): T => {
         // The datasource limit, applied by the reader before it reads: a huge file is refused, not loaded.

@@ -64,7 +64,7 @@ async function tryRestore(ctx: StageContext, cfg: Mapping, policy: CachePolicy):
   return null;
 }
 
-async function crawlSources(ctx: StageContext, cfg: Mapping, stage: CrawlStage): Promise<InstanceCache | null> {
+async function crawlSources(ctx: StageContext, cfg: Mapping, stage: CrawlStage, failed: string[], deferred: string[]): Promise<InstanceCache | null> {
   const names = datasourceList(cfg).filter((n) => n !== 'None');
   for (const name of names) {
     const source = await loadSource(name);
@@ -77,13 +77,14 @@ async function crawlSources(ctx: StageContext, cfg: Mapping, stage: CrawlStage):
     let crawled: Crawled | null;
     try {
       crawled = await span(ctx, `search-${source.dsname}`, `searching for ${stage} data from DataSource${source.dsname}`, async (finish) => {
-        const found = await source.crawl(crawlContext(ctx, cfg, stage));
+        const found = await source.crawl(crawlContext(ctx, cfg, stage, () => deferred.push(source.dsname)));
         finish.message = `${found ? 'found' : 'no'} ${stage} data ${found ? 'from' : 'found from'} DataSource${source.dsname}`;
         return found;
       });
     } catch (e) {
       const why = e instanceof DatasourceError ? e.message : `${(e as Error).name}: ${(e as Error).message}`;
       ctx.log.error(`datasource ${source.dsname} failed: ${why}`);
+      failed.push(source.dsname);
       continue;
     }
     const ms = nowMs() - started;
@@ -99,21 +100,36 @@ async function crawlSources(ctx: StageContext, cfg: Mapping, stage: CrawlStage):
 export { describeDatasource } from '../sources/describe.ts';
 
 export async function findInstance(ctx: StageContext, cfg: Mapping, policy: CachePolicy, stage: CrawlStage | null): Promise<CurrentInstance | null> {
+  return (await searchInstance(ctx, cfg, policy, stage)).inst;
+}
+
+export interface InstanceSearch {
+  inst: CurrentInstance | null;
+  /** Datasources that were there but failed (unreachable, broken data), as opposed to not found. */
+  failed: string[];
+  /** Datasources that are there but are read in a later stage (NoCloud's seedfrom over HTTP in the local stage). */
+  deferred: string[];
+}
+
+/** findInstance, also saying which datasources failed when none was found. */
+export async function searchInstance(ctx: StageContext, cfg: Mapping, policy: CachePolicy, stage: CrawlStage | null): Promise<InstanceSearch> {
+  const failed: string[] = [];
+  const deferred: string[] = [];
   const previous = readId(ctx, paths.instanceIdFile);
   const restored = await span(ctx, 'check-cache', `attempting to read from cache [${policy}]`, async (finish) => {
     const r = await tryRestore(ctx, cfg, policy);
     finish.message = r ? `restored from cache: instance ${r.crawled.instanceId} (DataSource${r.crawled.dsname})` : 'no usable cache';
     return r;
   });
-  if (restored) return { cache: restored, restored: true, isNew: previous !== restored.crawled.instanceId };
-  if (stage === null) return null;
-  const crawled = await crawlSources(ctx, cfg, stage);
+  if (restored) return { inst: { cache: restored, restored: true, isNew: previous !== restored.crawled.instanceId }, failed, deferred };
+  if (stage === null) return { inst: null, failed, deferred };
+  const crawled = await crawlSources(ctx, cfg, stage, failed, deferred);
   if (!crawled) {
     // The old instance is no longer current.
     ctx.fs.remove(paths.instanceLink);
-    return null;
+    return { inst: null, failed, deferred };
   }
-  return { cache: crawled, restored: false, isNew: previous !== crawled.crawled.instanceId };
+  return { inst: { cache: crawled, restored: false, isNew: previous !== crawled.crawled.instanceId }, failed, deferred };
 }
 
 /** Make the instance current on disk: instance dir and link, id files, cache, user-data. */
@@ -124,11 +140,7 @@ export function instancify(ctx: StageContext, inst: CurrentInstance): void {
   for (const d of ['handlers', 'scripts', 'sem', 'data']) fs.mkdir(`${idir}/${d}`);
   const currentId = fs.readText(paths.instanceIdFile)?.trim() || null;
   const description = `DataSource${c.dsname}: ${describeDatasource(c)}`;
-  const files: FileWrite[] = [
-    { path: `${idir}/datasource`, content: `${description}\n`, mode: 0o644 },
-    { path: paths.instanceIdFile, content: `${c.instanceId}\n`, mode: 0o644 },
-    { path: paths.runInstanceId, content: `${c.instanceId}\n`, mode: 0o644 },
-  ];
+  const files: FileWrite[] = [{ path: `${idir}/datasource`, content: `${description}\n`, mode: 0o644 }];
   // The "previous" files change only when the instance changes: cloud-init rewrites them in every
   // stage, so after any boot they name the current instance and say nothing about the one before.
   if (currentId !== c.instanceId || fs.kind(paths.previousInstanceIdFile) === null) {
@@ -147,5 +159,12 @@ export function instancify(ctx: StageContext, inst: CurrentInstance): void {
   }
   fs.writeFiles(files);
   if (fs.readLink(paths.instanceLink) !== idir) fs.symlink(idir, paths.instanceLink);
+  // The ids last, once the rest is in place: the next run compares them to decide whether the instance
+  // changed, so a run killed before this point must leave the old ones (the previous-* files were
+  // otherwise never written for a boot cut short after the ids).
+  fs.writeFiles([
+    { path: paths.instanceIdFile, content: `${c.instanceId}\n`, mode: 0o644 },
+    { path: paths.runInstanceId, content: `${c.instanceId}\n`, mode: 0o644 },
+  ]);
   if (isMapping(c.metaData) && c.metaData['manual_cache_clean'] === true) fs.writeFiles([{ path: `${idir}/manual-clean`, content: '', mode: 0o644 }]);
 }

@@ -17,7 +17,8 @@ import { isMapping, toBool, type Mapping } from '../text/reader.ts';
 import { commandOptions, type StageContext } from './context.ts';
 import { effectiveConfig, systemConfig } from './effective-config.ts';
 import { span, spanSync } from './events.ts';
-import { describeDatasource, findInstance, instancify, type CurrentInstance } from './identity.ts';
+import { describeDatasource, instancify, searchInstance, type CurrentInstance } from './identity.ts';
+import { lastNetworkOf } from './failed-datasource.ts';
 import { writeInjectedFiles } from './injected-files.ts';
 import { runIdentify } from './identify-step.ts';
 import { cloudIdOf, instanceData, placementValue, redact } from './instance-data.ts';
@@ -159,13 +160,17 @@ export async function initStage(ctx: StageContext, local: boolean): Promise<Stag
   }
   const system = systemConfig(ctx);
   const distro = targetDistro(ctx, system);
-  const inst = await findInstance(ctx, system, local ? 'check' : 'trust', local ? 'local' : 'network');
+  const { inst, failed, deferred } = await searchInstance(ctx, system, local ? 'check' : 'trust', local ? 'local' : 'network');
 
   if (!inst) {
     if (local) ctx.log.info('no datasource found in the local stage');
     else if (!ctx.opts.force) errors.push('No instance datasource found.');
-    // Without a datasource the fallback config is written in both stages, so the network stage can reach a network datasource.
-    timedWriteNetwork(ctx, system, null, { activate: ctx.stage === 'init' });
+    // Without a datasource the fallback config is written in both stages, so the network stage can reach a network datasource;
+    // not over the config of a datasource that is there but failed this boot (failed-datasource.ts).
+    const kept = lastNetworkOf(ctx.fs, failed) ?? lastNetworkOf(ctx.fs, deferred);
+    if (kept && failed.includes(kept.dsname)) ctx.log.warn(`datasource ${kept.dsname} could not be read: the network config of instance ${kept.instanceId} stays in place; no fallback network config is written`);
+    else if (kept) ctx.log.info(`datasource ${kept.dsname} is read in a later stage: the network config of instance ${kept.instanceId} stays in place until then`);
+    else timedWriteNetwork(ctx, system, null, { activate: ctx.stage === 'init' });
     if (local || !ctx.opts.force) return { errors };
     ctx.log.warn('--force: going on without a datasource');
     return { errors };
@@ -184,7 +189,11 @@ export async function initStage(ctx: StageContext, local: boolean): Promise<Stag
     publishInstanceData(ctx, inst, system, localCfg, distro);
     syncHotplugFile(ctx, localCfg, c, source);
     const events = updateEvents(system);
-    const renderNow = inst.isNew || events.includes('boot') || events.includes('boot-legacy');
+    // writeNetwork writes the instance's network-config.json last: without it, a boot of this instance was cut
+    // short after the instance id was recorded (so it is not "new" any more) and before its config was written.
+    const written = ctx.fs.kind(`${instanceDir(c.instanceId)}/network-config.json`) !== null;
+    const renderNow = inst.isNew || !written || events.includes('boot') || events.includes('boot-legacy');
+    if (!inst.isNew && !written) ctx.log.info(`network config of instance ${c.instanceId} was never completely written (a boot cut short): writing it now`);
     if (renderNow) timedWriteNetwork(ctx, system, c.networkConfig, { activate: ctx.stage === 'init' });
     else ctx.log.info(`network config of instance ${c.instanceId} is already in place (update events: ${events.join(', ')})`);
     return { errors, datasource };

@@ -85,7 +85,7 @@ class Processing {
     if (this.single && index === 1) return this.source;
     // Lines of a rendered template are lines of its output, not of the user-data: say so.
     const rendered = part.via === 'jinja' ? ', rendered from a jinja template' : '';
-    return `${this.source} part ${index} (${type}${part.filename ? `, file ${JSON.stringify(part.filename)}` : ''}${rendered})`;
+    return `${this.source} part ${index} (${printable(type)}${part.filename ? `, file ${JSON.stringify(part.filename)}` : ''}${rendered})`;
   }
 
   async handle(part: Part, depth: number): Promise<void> {
@@ -151,7 +151,7 @@ class Processing {
           this.addScript({ name, content: unix(payload), frequency }, type);
           summary.outcome = `script (${frequency})`;
         } else {
-          this.warn(`${where}: ${UNSUPPORTED[type] ?? `no handler for content of type ${type} (it starts with none of #cloud-config, #!, #include, #cloud-boothook, #cloud-config-archive, ## template: jinja)`}; ignored`);
+          this.warn(`${where}: ${UNSUPPORTED[type] ?? `no handler for content of type ${printable(type)} (it starts with none of #cloud-config, #!, #include, #cloud-boothook, #cloud-config-archive, ## template: jinja)`}; ignored`);
         }
     }
   }
@@ -277,6 +277,11 @@ function located(d: Diagnostic): string {
   if (d.line === undefined || d.column === undefined) return text;
   const where = `${d.source} line ${d.line}`;
   return text.startsWith(where) ? `${where} column ${d.column}${text.slice(where.length)}` : text;
+}
+
+/** A MIME type as it goes into a message: control characters from a hostile header escaped, so the log stays one line of text. */
+function printable(type: string): string {
+  return type.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A file name for a part that cannot leave its directory: the part's own name, made safe, or part-NNN. */

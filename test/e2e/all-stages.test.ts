@@ -12,7 +12,8 @@ import { closeSync, constants, cpSync, mkdirSync, openSync, statSync } from 'nod
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildCli, listFiles, REPO, type Cli } from '../cli/cli.ts';
-import { boot, targetRoot, type TargetRoot } from './harness.ts';
+import { boot, recordInputs, targetRoot, type TargetRoot } from './harness.ts';
+import { assertNoSecretLeaks } from './secrets-scan.ts';
 
 const SHIM = join(REPO, 'systemd/stage-shim');
 const STAGES = ['local', 'network', 'config', 'final'] as const;
@@ -46,6 +47,7 @@ async function bootOneProcess(root: TargetRoot, stages: readonly string[] = STAG
     const timer = setTimeout(() => main.kill('SIGKILL'), 30_000);
     const code = await exited;
     clearTimeout(timer);
+    await assertNoSecretLeaks(root, [...shims, { stage: 'all-stages', stdout: '', stderr: mainErr }]);
     return { shims, main: { code, stderr: mainErr } };
   } finally {
     if (main.exitCode === null) main.kill('SIGKILL');
@@ -68,6 +70,7 @@ function written(dir: string): string[] {
 function seeded(): TargetRoot {
   const root = targetRoot(cli, { renderer: 'networkd' });
   cpSync(join(REPO, 'examples/nocloud'), join(root.dir, 'var/lib/cloud/seed/nocloud'), { recursive: true });
+  recordInputs(root, '/var/lib/cloud/seed/nocloud');
   return root;
 }
 
@@ -111,6 +114,7 @@ describe('the boot in one process (stratus --all-stages and the stage shims)', (
 
     // The next boot on the same root: the FIFOs are still there (a shim's mkfifo finds them), nothing stale is read.
     cpSync(join(REPO, 'examples/nocloud'), join(root.dir, 'var/lib/cloud/seed/nocloud'), { recursive: true });
+    recordInputs(root, '/var/lib/cloud/seed/nocloud');
     root.write('/etc/cloud/cloud.cfg', 'datasource_list: [ NoCloud, None ]\n');
     const again = await bootOneProcess(root);
     assert.deepEqual(again.shims.map((s) => s.code), [0, 0, 0, 0], JSON.stringify(again, null, 1));
@@ -140,6 +144,7 @@ describe('the boot in one process (stratus --all-stages and the stage shims)', (
       assert.equal(await exited, 0, stderr);
       assert.match(stderr, /channels: systemd \(LISTEN_FDS\)/);
       assert.equal(root.read('/etc/hostname'), 'stratus-example\n');
+      await assertNoSecretLeaks(root, [{ stage: 'all-stages', stdout: '', stderr }]);
     } finally {
       if (main.exitCode === null) main.kill('SIGKILL');
     }
@@ -190,6 +195,8 @@ describe('the boot in one process (stratus --all-stages and the stage shims)', (
       assert.match(bad.stderr, /usage: stage-shim local\|network\|config\|final/);
       for (const stage of STAGES) assert.equal(spawnSync('/bin/sh', [SHIM, stage, channels]).status, 0, stage);
       assert.equal(await exited, 0);
+      // The process's output is not kept here (stdio ignored): the root is scanned.
+      await assertNoSecretLeaks(root, []);
     } finally {
       if (main.exitCode === null) main.kill('SIGKILL');
     }

@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildCli, type Cli } from '../cli/cli.ts';
 import { boot, describeRuns, seedDir, targetRoot, type TargetRoot } from './harness.ts';
+import { assertNoSecretLeaks, userDataSecrets } from './secrets-scan.ts';
 
 let cli: Cli;
 before(() => {
@@ -233,6 +234,8 @@ describe('plan', () => {
     assert.match(p.stdout, /^create \/etc\/netplan\/50-cloud-init.yaml \(mode 0600, \d+ bytes; only root may read it/m);
     assert.match(p.stdout, /^symlink \/var\/lib\/cloud\/instance -> \/var\/lib\/cloud\/instances\/iid-e2e-1$/m);
     assert.doesNotMatch(p.stdout, /#cloud-config/, 'user-data is not shown without --show-secrets');
+    // The seed is outside the root here: its user-data is the scan's secret by hand.
+    await assertNoSecretLeaks(root, [r, p], { secrets: await userDataSecrets(SEED['user-data'], 'the plan\'s seed user-data') });
     // The target has no netplan generator binary: the CLI is named.
     assert.match(p.stdout, /commands the boot would run:\n {2}\[init-local\] netplan generate\n {2}\[init\] hostname e2e-user-host\n/);
   });

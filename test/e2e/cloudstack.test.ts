@@ -30,6 +30,7 @@ import { buildCli, type Cli } from '../cli/cli.ts';
 import { ACCOUNT_FILES } from '../modules/accounts-root.ts';
 import { missingCloudTools, startCloud, type CloudSpec, type TestCloud } from './cloud/cloud.ts';
 import { targetRoot, type TargetRoot } from './harness.ts';
+import { assertNoSecretLeaks } from './secrets-scan.ts';
 
 const skip = missingCloudTools() ?? (process.getuid?.() === 0 ? undefined : 'needs root (useradd and chpasswd --root)');
 if (skip) console.log(`# skipped: ${skip}`);
@@ -110,7 +111,9 @@ ${extraCfg}`,
 async function stage(cloud: TestCloud, root: TargetRoot, args: string[]): Promise<{ code: number | null; out: string; ms: number }> {
   const t = Date.now();
   const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', ...args], { timeoutMs: 180_000 });
-  return { code: r.code, out: `${r.stdout}${r.stderr}`, ms: Date.now() - t };
+  const ms = Date.now() - t;
+  await assertNoSecretLeaks(root, [{ stage: args.join(' '), ...r }], { cloud });
+  return { code: r.code, out: `${r.stdout}${r.stderr}`, ms };
 }
 
 const STAGES = [['init', '--local'], ['init'], ['modules', '--mode=config'], ['modules', '--mode=final']];

@@ -16,6 +16,7 @@ import { DiskRoot } from '../../src/host/root-fs.ts';
 import { runBoot } from '../../src/stages/boot.ts';
 import { REPO } from '../cli/cli.ts';
 import { accountsRoot, cleanupAccountRoots } from '../modules/accounts-root.ts';
+import { assertNoSecretLeaks, rootInputs } from './secrets-scan.ts';
 
 const DIR = join(REPO, 'test/config/corpus');
 
@@ -80,6 +81,9 @@ for (const file of readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort()) {
       assert.deepEqual(errors, []);
       assert.deepEqual(runs.map((r) => r.run.exitCode), [0, 0, 0, 0]);
     }
+    // The shared scan too (secrets-scan.ts): private file modes, base64 and JSON forms, the user-data itself.
+    // The stages ran in this process, so their console output is not captured here; the log is scanned.
+    await assertNoSecretLeaks({ dir: root, secrets: [], inputs: rootInputs({ '/var/lib/cloud/seed/nocloud/user-data': userData, ...TARGET }) }, []);
     const scanned = [...readableFiles(root), join(root, 'var/log/cloud-init.log')];
     const secrets = secretsOf(userData);
     for (const path of scanned) {

@@ -36,6 +36,7 @@ import { nmDevice, validateNmKeyfiles } from '../net/validators/network-manager.
 import { missingCloudTools, startCloud, type CloudSpec, type TestCloud } from './cloud/cloud.ts';
 import { awsTree } from './cloud/imds.ts';
 import { targetRoot, type TargetRoot } from './harness.ts';
+import { assertNoSecretLeaks } from './secrets-scan.ts';
 
 const missing = missingCloudTools();
 const skip = missing ?? (process.getuid?.() === 0 ? undefined : 'needs root');
@@ -112,6 +113,7 @@ async function localStage(c: TestCloud, renderer: 'netplan' | 'networkd' | 'netw
   const r = await c.run([...cli.command, '--root', root.dir, '--live-network', 'init', '--local'], { timeoutMs: 120_000 });
   const log = root.exists('/var/log/cloud-init.log') ? root.read('/var/log/cloud-init.log') : '';
   assert.equal(r.code, 0, `${r.stderr}\n${log}`);
+  await assertNoSecretLeaks(root, [{ stage: 'init --local', ...r }], { cloud: c });
   assert.match(log, /found datasource DataSourceEc2/);
   assert.match(log, /ephemeral DHCP on eth0: 10\.50\.0\.10\/24/);
   // The warnings expected: networkd has no use-routes for DHCPv6 (DHCPv6 carries no routes); Debian 12's netplan

@@ -15,6 +15,7 @@ import { buildCli, type Cli } from '../cli/cli.ts';
 import { missingCloudTools, startCloud, type CloudSpec, type ImdsSettings, type ImdsTree, type TestCloud } from './cloud/cloud.ts';
 import { awsTree } from './cloud/imds.ts';
 import { targetRoot, type TargetRoot } from './harness.ts';
+import { assertNoSecretLeaks } from './secrets-scan.ts';
 
 const skip = missingCloudTools();
 if (skip) console.log(`# skipped: ${skip}`);
@@ -59,7 +60,9 @@ function awsRoot(extraCfg = '', uuid = 'ec2e1b5c-6a1e-4c2b-9a3d-1f2e3d4c5b6a'): 
 async function stage(cloud: TestCloud, root: TargetRoot, args: string[]): Promise<{ code: number | null; stderr: string; ms: number }> {
   const t = Date.now();
   const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', ...args], { timeoutMs: 120_000 });
-  return { code: r.code, stderr: r.stderr, ms: Date.now() - t };
+  const ms = Date.now() - t;
+  await assertNoSecretLeaks(root, [{ stage: args.join(' '), ...r }], { cloud });
+  return { code: r.code, stderr: r.stderr, ms };
 }
 
 const log = (root: TargetRoot) => root.read('/var/log/cloud-init.log');

@@ -14,6 +14,7 @@ import { buildCli, type Cli } from '../cli/cli.ts';
 import { requireTools, runSandboxed, TOOLS } from '../net/validators/sandbox.ts';
 import { loadYaml } from '../../src/text/yaml.ts';
 import { seedDir, targetRoot, type TargetRoot } from './harness.ts';
+import { assertNoSecretLeaks } from './secrets-scan.ts';
 
 let cli: Cli;
 before(() => {
@@ -43,6 +44,7 @@ async function initLocal(root: TargetRoot, ...extra: string[]): Promise<{ code: 
   requireTools(TOOLS.ip, TOOLS.unshare);
   const r = await runSandboxed(SCRIPT, [root.dir, process.execPath, cli.bundle, ...extra, 'init', '--local'], { timeoutMs: 60_000 });
   assert.equal(r.timedOut, false, r.stderr);
+  await assertNoSecretLeaks(root, [{ stage: 'init --local', stdout: r.stdout, stderr: r.stderr }]);
   return { code: r.code, stderr: r.stderr };
 }
 

@@ -4,9 +4,10 @@
  * that holds the seed, the markers of a network stack and, where a test
  * needs them, block device images and a kernel command line.
  */
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Cli, CliResult } from '../cli/cli.ts';
+import { assertNoSecretLeaks, sha256, type RootInput, type ScenarioRoot, type Secret } from './secrets-scan.ts';
 
 export const STAGES: readonly [string, string[]][] = [
   ['init-local', ['init', '--local']],
@@ -15,8 +16,12 @@ export const STAGES: readonly [string, string[]][] = [
   ['modules-final', ['modules', '--mode=final']],
 ];
 
-export interface TargetRoot {
+export interface TargetRoot extends ScenarioRoot {
   dir: string;
+  /** Every file written with write(): the scenario's inputs (the secrets scan reads seeds from them and leaves them alone while unchanged). */
+  inputs: Map<string, RootInput>;
+  /** Secrets of this scenario beyond those in its seeds (see secrets-scan.ts). */
+  secrets: Secret[];
   write(path: string, content: string | Buffer, mode?: number): void;
   read(path: string): string;
   exists(path: string): boolean;
@@ -32,10 +37,15 @@ export function targetRoot(cli: Cli, opts: { renderer?: 'netplan' | 'networkd' |
   const at = (p: string) => join(dir, p.replace(/^\/+/, ''));
   const root: TargetRoot = {
     dir,
+    inputs: new Map(),
+    secrets: [],
     write(path, content, mode = 0o644) {
       mkdirSync(dirname(at(path)), { recursive: true });
       writeFileSync(at(path), content);
       chmodSync(at(path), mode);
+      const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+      // Seeds are small; disk images are not kept (only their digest).
+      root.inputs.set(`/${path.replace(/^\/+/, '')}`, { sha256: sha256(bytes), ...(bytes.length <= 1024 * 1024 ? { content: bytes } : {}) });
     },
     read: (path) => readFileSync(at(path), 'utf8'),
     exists(path) {
@@ -64,6 +74,26 @@ export function targetRoot(cli: Cli, opts: { renderer?: 'netplan' | 'networkd' |
   return root;
 }
 
+/**
+ * Record the files under a target directory as the scenario's inputs, for
+ * files a test put into the root without write() (a copied example seed):
+ * the secrets scan reads their secrets and leaves them alone while unchanged.
+ */
+export function recordInputs(root: TargetRoot, dir: string): void {
+  const walk = (target: string) => {
+    for (const name of readdirSync(join(root.dir, target))) {
+      const path = `${target}/${name}`;
+      const st = lstatSync(join(root.dir, path));
+      if (st.isDirectory()) walk(path);
+      else if (st.isFile()) {
+        const bytes = readFileSync(join(root.dir, path));
+        root.inputs.set(path, { sha256: sha256(bytes), ...(bytes.length <= 1024 * 1024 ? { content: bytes } : {}) });
+      }
+    }
+  };
+  walk(dir.replace(/\/+$/, ''));
+}
+
 export function seedDir(root: TargetRoot, files: Record<string, string | Buffer>, dir = '/var/lib/cloud/seed/nocloud'): void {
   for (const [name, content] of Object.entries(files)) root.write(`${dir}/${name}`, content, 0o600);
 }
@@ -72,9 +102,15 @@ export interface StageResult extends CliResult {
   stage: string;
 }
 
+/**
+ * Run the stages, one process each, then the secrets scan (secrets-scan.ts):
+ * a leaked secret or a private file with the wrong mode fails the test here,
+ * with a listing, whatever the test goes on to check.
+ */
 export async function boot(cli: Cli, root: TargetRoot, stages = STAGES): Promise<StageResult[]> {
   const out: StageResult[] = [];
   for (const [stage, args] of stages) out.push({ stage, ...(await cli.run(['--root', root.dir, ...args])) });
+  await assertNoSecretLeaks(root, out);
   return out;
 }
 

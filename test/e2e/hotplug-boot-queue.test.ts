@@ -20,6 +20,7 @@ import { buildCli, type Cli } from '../cli/cli.ts';
 import { missingCloudTools, startCloud, type TestCloud } from './cloud/cloud.ts';
 import { awsTree } from './cloud/imds.ts';
 import { STAGES, targetRoot, type TargetRoot } from './harness.ts';
+import { assertNoSecretLeaks } from './secrets-scan.ts';
 
 const skip = missingCloudTools();
 if (skip) console.log(`# skipped: ${skip}`);
@@ -54,6 +55,7 @@ const networkFile = (name: string) => (root.exists(`/etc/systemd/network/10-clou
 async function stage(argv: string[]): Promise<void> {
   const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', ...argv], { timeoutMs: 120_000 });
   assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}\n${log().slice(-3000)}`);
+  await assertNoSecretLeaks(root, [{ stage: argv.join(' '), ...r }], { cloud });
 }
 
 describe('a NIC attached during boot (EC2)', { skip }, () => {

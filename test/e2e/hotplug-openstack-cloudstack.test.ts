@@ -31,6 +31,7 @@ import { missingCloudTools, startCloud, type CloudSpec, type HttpRequestSeen, ty
 import { openStackRoutes, type OpenStackService } from './cloud/openstack-metadata.ts';
 import { validateNetworkd } from '../net/validators/networkd.ts';
 import { targetRoot, type TargetRoot } from './harness.ts';
+import { assertNoSecretLeaks } from './secrets-scan.ts';
 
 const skip = missingCloudTools();
 if (skip) console.log(`# skipped: ${skip}`);
@@ -57,7 +58,9 @@ interface Run {
 async function stratus(cloud: TestCloud, root: TargetRoot, args: string[]): Promise<Run> {
   const t = Date.now();
   const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', ...args], { timeoutMs: 120_000 });
-  return { code: r.code, out: `${r.stdout}${r.stderr}`, ms: Date.now() - t };
+  const ms = Date.now() - t;
+  await assertNoSecretLeaks(root, [{ stage: args.join(' '), ...r }], { cloud });
+  return { code: r.code, out: `${r.stdout}${r.stderr}`, ms };
 }
 
 const hook = (cloud: TestCloud, root: TargetRoot, args: string[]) => stratus(cloud, root, ['hotplug-hook', '--subsystem', 'net', ...args]);
@@ -212,6 +215,7 @@ describe('NIC hotplug on the OpenStack metadata service', { skip }, () => {
     const done = Date.now();
     assert.ok(existsSync(rcFile), `the hook did not return within 75 s\n${logSince(root, mark)}`);
     assert.equal(readFileSync(rcFile, 'utf8').trim(), '0', `${readFileSync(outFile, 'utf8')}\n${logSince(root, mark)}`);
+    await assertNoSecretLeaks(root, [{ stage: 'hotplug-hook (background)', stdout: readFileSync(outFile, 'utf8'), stderr: '' }], { cloud });
     const file = networkFile(root, 'eth2');
     assert.match(file, /MACAddress=fa:16:3e:90:00:12\n/, file);
     assert.match(file, /Address=10\.92\.0\.5\/24/, file);

@@ -13,12 +13,13 @@
  * networkd renderer) and --live-network in the instance namespace.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { buildCli, type Cli } from '../cli/cli.ts';
 import { missingCloudTools, startCloud, type CloudSpec, type TestCloud } from './cloud/cloud.ts';
 import { awsTree, type AwsNic } from './cloud/imds.ts';
 import { validateNetworkd } from '../net/validators/networkd.ts';
 import { targetRoot, type TargetRoot } from './harness.ts';
+import { assertNoSecretLeaks, type RunOutput } from './secrets-scan.ts';
 
 const skip = missingCloudTools();
 if (skip) console.log(`# skipped: ${skip}`);
@@ -65,6 +66,9 @@ after(() => cli?.dispose());
 let cloud: TestCloud;
 let root: TargetRoot;
 
+/** The hook runs not scanned for secrets yet: the scan runs after each test (afterEach), not in hook(), whose callers time it. */
+const unscanned: RunOutput[] = [];
+
 /** `hotplug-hook --subsystem net ARGS`; `events` ("DEVPATH ACTION" lines) go through --events-from, as one burst. */
 async function hook(args: string[], events?: string): Promise<{ code: number | null; out: string; ms: number }> {
   const extra: string[] = [];
@@ -74,6 +78,7 @@ async function hook(args: string[], events?: string): Promise<{ code: number | n
   }
   const t = Date.now();
   const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', 'hotplug-hook', '--subsystem', 'net', ...args, ...extra], { timeoutMs: 90_000 });
+  unscanned.push({ stage: `hotplug-hook ${args.join(' ')}`, ...r });
   return { code: r.code, out: `${r.stdout}${r.stderr}`, ms: Date.now() - t };
 }
 
@@ -89,10 +94,14 @@ describe('NIC hotplug on EC2', { skip }, () => {
     root.write('/etc/cloud/cloud.cfg', 'datasource_list: [ Ec2, None ]\nhotplug:\n  include_virtual: true\n');
     const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', 'init', '--local'], { timeoutMs: 120_000 });
     assert.equal(r.code, 0, `${r.stderr}\n${log()}`);
+    await assertNoSecretLeaks(root, [{ stage: 'init --local', ...r }], { cloud });
     // The OS network as the image's network service brings it up after boot: the IMDS is reached through it.
     for (const argv of [['ip', 'link', 'set', 'eth0', 'up'], ['ip', 'addr', 'add', '10.70.0.10/24', 'dev', 'eth0'], ['ip', 'route', 'add', 'default', 'via', '10.70.0.1']]) {
       assert.equal((await cloud.run(argv)).code, 0, argv.join(' '));
     }
+  });
+  afterEach(async () => {
+    if (unscanned.length > 0) await assertNoSecretLeaks(root, unscanned.splice(0), { cloud });
   });
   after(async () => {
     await cloud?.close();
@@ -197,7 +206,11 @@ ethernets:
 `;
   // What the platform writes into the seed when it attaches the NIC.
   const seedNetLater = `${seedNet}  lan1: {match: {macaddress: "${NC1}"}, set-name: eth1, addresses: [10.81.0.5/24]}\n`;
-  const run = async (args: string[]) => nc.run([...cli.command, '--root', ncRoot.dir, '--live-network', ...args], { timeoutMs: 90_000 });
+  const run = async (args: string[]) => {
+    const r = await nc.run([...cli.command, '--root', ncRoot.dir, '--live-network', ...args], { timeoutMs: 90_000 });
+    await assertNoSecretLeaks(ncRoot, [{ stage: args.join(' '), ...r }], { cloud: nc });
+    return r;
+  };
 
   before(async () => {
     nc = await startCloud({ nics: [{ name: 'eth0', mac: NC0, cloudAddress: '10.80.0.1/24' }] });

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { buildCli, type Cli } from '../cli/cli.ts';
 import { boot, describeRuns, seedDir, STAGES, targetRoot } from './harness.ts';
+import { assertNoSecretLeaks } from './secrets-scan.ts';
 
 let cli: Cli;
 before(() => {
@@ -124,5 +125,6 @@ describe('config a boot honours', () => {
     const net = await cli.run(['--root', root.dir, 'init', '--file', '/etc/extra.cfg']);
     assert.equal(net.status, 0, net.stderr);
     assert.equal(root.read('/etc/hostname'), 'from-file\n');
+    await assertNoSecretLeaks(root, [local, net]);
   });
 });

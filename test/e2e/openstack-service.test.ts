@@ -15,6 +15,7 @@ import { buildCli, type Cli } from '../cli/cli.ts';
 import { missingCloudTools, startCloud, type CloudSpec, type HttpRoute, type TestCloud } from './cloud/cloud.ts';
 import { openStackRoutes, type OpenStackService } from './cloud/openstack-metadata.ts';
 import { targetRoot, type TargetRoot } from './harness.ts';
+import { assertNoSecretLeaks } from './secrets-scan.ts';
 
 const skip = missingCloudTools();
 if (skip) console.log(`# skipped: ${skip}`);
@@ -75,7 +76,9 @@ function openStackRoot(extraCfg = ''): TargetRoot {
 async function stage(cloud: TestCloud, root: TargetRoot, args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stderr: string; ms: number }> {
   const t = Date.now();
   const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', ...args], { timeoutMs });
-  return { code: r.code, stderr: r.stderr, ms: Date.now() - t };
+  const ms = Date.now() - t;
+  await assertNoSecretLeaks(root, [{ stage: args.join(' '), ...r }], { cloud });
+  return { code: r.code, stderr: r.stderr, ms };
 }
 
 async function addrsAndRoutes(cloud: TestCloud): Promise<string> {

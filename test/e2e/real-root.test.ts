@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runSandbox } from '../../bench/sandbox.ts';
 import { REPO } from '../cli/cli.ts';
+import { assertNoSecretsPrinted, userDataSecrets } from './secrets-scan.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'stratus-real-root-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,7 +57,7 @@ cloud_config_modules: [runcmd]
 cloud_final_modules: [scripts_user, final_message]
 `;
 
-test('scripts really run on /: a failing one is recorded, the later ones still run', () => {
+test('scripts really run on /: a failing one is recorded, the later ones still run', async () => {
   const seed = join(dir, 'seed');
   mkdirSync(seed);
   writeFileSync(join(seed, 'meta-data'), 'instance-id: iid-real-root\nlocal-hostname: real-root\n');
@@ -90,4 +91,14 @@ test('scripts really run on /: a failing one is recorded, the later ones still r
   assert.equal(finalErrors.length, 1, JSON.stringify(finalErrors));
   assert.match(finalErrors[0] ?? '', /^module scripts_user failed: scripts failed: \/var\/lib\/cloud\/instances\/iid-real-root\/scripts\/20-fails\.sh \(exit 3\)$/);
   assert.deepEqual((r.result as { v1: { errors: string[] } }).v1.errors, finalErrors);
+  // The sandbox's root is gone after the run: what the stages printed (stderr; the sandbox keeps no stdout)
+  // and the world-readable status and result they left are scanned for the user-data and its scripts.
+  assertNoSecretsPrinted(
+    [
+      ...r.samples.slice(0, 4).map((s) => ({ label: `${s.label} stderr`, text: s.stderr })),
+      { label: 'status.json', text: JSON.stringify(r.status) },
+      { label: 'result.json', text: JSON.stringify(r.result) },
+    ],
+    await userDataSecrets(USER_DATA, 'user-data'),
+  );
 });

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { buildCli, type Cli } from '../cli/cli.ts';
 import { missingCloudTools, startCloud } from './cloud/cloud.ts';
 import { seedDir, targetRoot } from './harness.ts';
+import { assertNoSecretLeaks } from './secrets-scan.ts';
 
 const skip = missingCloudTools();
 if (skip) console.log(`# skipped: ${skip}`);
@@ -38,6 +39,7 @@ describe('interface names', { skip }, () => {
       });
       const r = await cloud.run([...cli.command, '--root', root.dir, '--live-network', 'init', '--local'], { timeoutMs: 60_000 });
       assert.equal(r.code, 0, r.stderr);
+      await assertNoSecretLeaks(root, [{ stage: 'init --local', ...r }], { cloud });
       const links = JSON.parse((await cloud.run(['ip', '-j', 'link'])).stdout) as { ifname: string; address: string }[];
       const byMac = new Map(links.map((l) => [l.address, l.ifname]));
       assert.equal(byMac.get(MAC), 'eth0');

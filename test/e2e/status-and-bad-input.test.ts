@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { buildCli, type Cli } from '../cli/cli.ts';
 import { requireTools, runSandboxed, TOOLS } from '../net/validators/sandbox.ts';
 import { boot, describeRuns, seedDir, targetRoot, type TargetRoot } from './harness.ts';
+import { assertNoSecretLeaks } from './secrets-scan.ts';
 
 let cli: Cli;
 before(() => {
@@ -216,5 +217,6 @@ describe('bad input', () => {
     assert.match(r.stderr, /cannot record the stage's status under .*: the target filesystem is read-only/);
     assert.deepEqual(listing(), before, 'something was written to a read-only root?');
     assert.ok(!listing().some((p) => p.includes('.stratus-tmp-')));
+    await assertNoSecretLeaks(root, [{ stage: 'init --local (read-only root)', stdout: r.stdout, stderr: r.stderr }]);
   });
 });

@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { buildCli, type Cli } from '../cli/cli.ts';
 import { requireTools, runSandboxed, TOOLS } from '../net/validators/sandbox.ts';
 import { boot, describeRuns, seedDir, targetRoot, type TargetRoot } from './harness.ts';
+import { assertNoSecretLeaks } from './secrets-scan.ts';
 
 let cli: Cli;
 const base = 'http://127.0.0.1:8642';
@@ -56,6 +57,7 @@ async function bootInNamespace(root: TargetRoot): Promise<{ codes: string[]; req
   const r = await runSandboxed(BOOT_IN_NAMESPACE, [root.dir, process.execPath, cli.bundle, work], { timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
   const read = (f: string) => (existsSync(join(work, f)) ? readFileSync(join(work, f), 'utf8') : '');
+  await assertNoSecretLeaks(root, [{ stage: 'the four stages', stdout: r.stdout, stderr: read('stderr.log') }]);
   return { codes: read('codes.log').trim().split('\n'), requests: read('requests.log').trim().split('\n').filter(Boolean), stderr: read('stderr.log') };
 }
 

@@ -88,7 +88,26 @@ function statusErrors(r: VmReport): string[] {
   return errs;
 }
 
-/** What every scenario expects: a clean boot, a done status, hostname, user and the write_files file. */
+/** A comment line of every scenario's user-data (scenarios.ts); guest/vm-report looks for it as a non-root user. */
+export const USERDATA_NEEDLE = 'vmtest-userdata-needle-5b1e0c7a';
+
+/**
+ * Secrets (issue 12): instance-data-sensitive.json and the user-data files 0600, and the user-data's needle in no
+ * file a non-root user can read, no log and not the journal. The report must show the scan ran and that root
+ * found the needle in user-data.txt, so the check cannot pass on a scan that looked at nothing.
+ */
+export function secretChecks(c: Checks, r: VmReport): void {
+  c.ok('the secrets scan ran', r.secretScan.includes('done'), JSON.stringify(r.secretScan));
+  c.ok('the user-data needle is in user-data.txt (as root)', r.secretScan.includes('needle-in-user-data'), JSON.stringify(r.secretScan));
+  for (const f of ['/run/cloud-init/instance-data-sensitive.json', '/var/lib/cloud/instance/user-data.txt']) {
+    c.ok(`${f} reported`, r.privateModes[f] !== undefined, JSON.stringify(r.privateModes));
+  }
+  for (const [f, mode] of Object.entries(r.privateModes)) c.equal(`mode of ${f}`, mode, '600');
+  const leaks = r.secretScan.filter((l) => l.startsWith('readable:') || l.startsWith('log:') || (l.startsWith('journal:') && l !== 'journal:0'));
+  c.ok('user-data readable by no non-root user, in no log or journal', leaks.length === 0, leaks.join(', '));
+}
+
+/** What every scenario expects: a clean boot, a done status, hostname, user and the write_files file, secrets kept. */
 export function commonChecks(c: Checks, r: VmReport, hostname: string, user: string, file: string): void {
   if (!r.complete) c.fail('the guest report did not complete (no end marker on the serial console)');
   if (r.state !== 'running') {
@@ -105,4 +124,5 @@ export function commonChecks(c: Checks, r: VmReport, hostname: string, user: str
     c.equal(`mode of ${file}`, f.mode, '640');
     c.equal(`content of ${file}`, f.lines.join('\n'), 'hello from user-data');
   }
+  secretChecks(c, r);
 }

@@ -99,6 +99,10 @@ export interface VmReport {
   files: Record<string, FileFact | null>;
   netFiles: Record<string, string[]>;
   hotplug?: HotplugFacts;
+  /** Modes (octal text, "600") of the private files present: instance-data-sensitive.json, user-data.txt … */
+  privateModes: Record<string, string>;
+  /** The secrets scan's lines: "needle-in-user-data", "readable:<path>", "log:<path>", "journal:<count>", "done". */
+  secretScan: string[];
 }
 
 /** systemd time spans: "1min 2.345s", "532ms", "1h 2min 3s", "12.5s" */
@@ -195,7 +199,13 @@ export function parseReport(serial: readonly string[]): VmReport {
     groups: one('groups'),
     files: {},
     netFiles: {},
+    privateModes: {},
+    secretScan: all('secretscan'),
   };
+  for (const line of all('privmode')) {
+    const at = line.lastIndexOf(' ');
+    if (at > 0) r.privateModes[line.slice(0, at)] = line.slice(at + 1);
+  }
   r.status = asRecord(parseJson(r.statusRaw));
   const units = all('unit');
   FOUR_UNITS.forEach((name, i) => {

@@ -12,7 +12,7 @@ import { REPO_DIR, VM_DIR } from './paths.ts';
 import type { VmReport } from './report.ts';
 import type { SeedSpec } from './seed.ts';
 import type { NetworkFacts, VmNetworkOptions, VmService } from './vm-network.ts';
-import { Checks, commonChecks } from './checks.ts';
+import { Checks, commonChecks, USERDATA_NEEDLE } from './checks.ts';
 
 /** What the host saw during a boot. */
 export interface HostFacts {
@@ -80,10 +80,15 @@ const FILES = [HELLO, BOOTCMD_LOG, RUNCMD_LOG];
 
 const VMTEST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBm0Hq9uSOn3JmXw2QmR1q3yQxKxq8m3DW9mRrQ8xVtb vmtest';
 
-/** The scenarios' user-data; without a hostname the metadata's name is the instance's, and `withDefault` keeps the image's default user. */
+/**
+ * The scenarios' user-data; without a hostname the metadata's name is the instance's, and `withDefault` keeps the
+ * image's default user. Its comment line carries USERDATA_NEEDLE: the guest report checks that no non-root user can
+ * read it anywhere, and that no log or journal holds it (commonChecks).
+ */
 function userData(hostname: string | undefined, withDefault = false): string {
   const names = hostname ? `hostname: ${hostname}\nfqdn: ${hostname}.example.test\n` : '';
   return `#cloud-config
+# ${USERDATA_NEEDLE}: user-data only; no world-readable file, log or journal may hold it
 ${names}manage_etc_hosts: true
 users:${withDefault ? '\n  - default' : ''}
   - name: tester

@@ -13,10 +13,11 @@
  * config wrong. A key cloud-init knows but stratus does not implement is
  * said to be ignored, so nobody waits for it to take effect.
  */
-import { show, type PathSegment } from '../../text/diagnostics.ts';
+import type { PathSegment } from '../../text/diagnostics.ts';
 import { isMapping } from '../../text/reader.ts';
 import { CLOUD_CONFIG_SCHEMA } from './cloud-config.generated.ts';
 import { CLOUD_INIT_ONLY_KEYS } from './cloud-init-keys.ts';
+import { kindOf } from './secret-paths.ts';
 import type { CloudConfigSchema } from './types.ts';
 import { closestName, Findings, locateAll, Walker, type Locate, type SchemaReport } from './validate.ts';
 
@@ -29,7 +30,8 @@ export function validateCloudConfig(value: unknown, locate: Locate | undefined, 
   // An empty document is an empty config.
   if (value !== null && value !== undefined) {
     if (!isMapping(value)) {
-      found.errors.push({ path: [], message: `a cloud-config must be a mapping of keys to values, not ${show(value)}` });
+      // Only the kind: a scalar here is the user-data's own text, which never goes to the log.
+      found.errors.push({ path: [], message: `a cloud-config must be a mapping of keys to values, not ${kindOf(value)}` });
     } else {
       const walker = new Walker(schema.$defs);
       for (const key of Object.keys(value)) {

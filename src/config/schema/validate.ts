@@ -13,6 +13,7 @@
  */
 import { show, type Diagnostic, type PathSegment } from '../../text/diagnostics.ts';
 import { isMapping } from '../../text/reader.ts';
+import { isSecretPath, kindOf } from './secret-paths.ts';
 import type { JsonScalar, JsonSchema, JsonType } from './types.ts';
 
 export type Locate = (path: readonly PathSegment[]) => { line: number; column: number } | undefined;
@@ -187,6 +188,11 @@ function deepest(f: Findings): number {
   return f.errors.reduce((m, e) => Math.max(m, e.path.length), 0);
 }
 
+/** A value in a message; under a password, token or key only its kind (secret-paths.ts): messages reach the log and status.json. */
+function showAt(path: readonly PathSegment[], value: unknown): string {
+  return isSecretPath(path) ? kindOf(value) : show(value);
+}
+
 export class Walker {
   constructor(private readonly defs: Record<string, JsonSchema>) {}
 
@@ -204,15 +210,15 @@ export class Walker {
       const types = Array.isArray(schema.type) ? schema.type : [schema.type];
       if (!types.some((t) => hasType(value, t))) {
         // Nothing else can be said usefully about a value of the wrong type.
-        out.errors.push({ path, message: `must be ${describeTypes(types)}, not ${show(value)}`, expected: types });
+        out.errors.push({ path, message: `must be ${describeTypes(types)}, not ${showAt(path, value)}`, expected: types });
         return;
       }
     }
     if (schema.enum !== undefined && !schema.enum.some((e) => e === value)) {
-      out.errors.push({ path, message: `${show(value)} is not one of ${schema.enum.map(scalarText).join(', ')}` });
+      out.errors.push({ path, message: `${showAt(path, value)} is not one of ${schema.enum.map(scalarText).join(', ')}` });
     }
     if (schema.const !== undefined && schema.const !== value) {
-      out.errors.push({ path, message: `must be ${show(schema.const)}, not ${show(value)}` });
+      out.errors.push({ path, message: `must be ${show(schema.const)}, not ${showAt(path, value)}` });
     }
     if (typeof value === 'string') this.checkString(schema, value, path, out);
     else if (typeof value === 'number') this.checkNumber(schema, value, path, out);
@@ -246,7 +252,7 @@ export class Walker {
       }
     }
     if (schema.pattern !== undefined && !regex(schema.pattern).test(value)) {
-      out.errors.push({ path, message: `${show(value)} does not match the pattern ${schema.pattern}` });
+      out.errors.push({ path, message: `${showAt(path, value)} does not match the pattern ${schema.pattern}` });
     }
   }
 
@@ -331,7 +337,7 @@ export class Walker {
     const candidates = results.filter((f) => !wrongType(f));
     if (candidates.length === 0) {
       const expected = results.flatMap((f) => f.errors[0]?.expected ?? []);
-      out.errors.push({ path, message: `must be ${describeTypes(expected)}, not ${show(value)}`, expected });
+      out.errors.push({ path, message: `must be ${describeTypes(expected)}, not ${showAt(path, value)}`, expected });
       return;
     }
     let best = candidates[0]!;

@@ -12,7 +12,7 @@
  */
 import { formatPath, show, type PathSegment } from '../../text/diagnostics.ts';
 import type { Mapping, Reader } from '../../text/reader.ts';
-import { present, readIfName, readMac, readMtu } from '../parse/fields.ts';
+import { checkBondMode, present, readIfName, readMac, readMtu } from '../parse/fields.ts';
 import { errorCount, networkToSubnet, optionalList, servicesToNameservers } from './network-data-subnet.ts';
 
 export interface NetworkDataOptions {
@@ -153,8 +153,10 @@ function readBond(r: Reader, m: Mapping, path: PathSegment[], link: Link): void 
   for (const [key, value] of Object.entries(m)) {
     if (!bondParamKey(key) || value === null) continue;
     const at = [...path, key];
-    if (typeof value === 'string') r.string(value, at);
-    else if (Array.isArray(value)) r.strings(value, at);
+    if (typeof value === 'string') {
+      // Checked here too, so the message points into network_data.json, not the converted config.
+      if (r.string(value, at) !== undefined && key === 'bond_mode') checkBondMode(r, value, at);
+    } else if (Array.isArray(value)) r.strings(value, at);
     else if (typeof value !== 'number' && typeof value !== 'boolean') r.error(at, `must be a string, number or boolean, not ${show(value)}`);
   }
 }

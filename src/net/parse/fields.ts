@@ -20,6 +20,16 @@ export function present(value: unknown): boolean {
   return value !== null && value !== undefined && value !== '';
 }
 
+/** The bonding driver's modes, by name or number (an unknown one makes the bond fail to come up at boot). */
+const BOND_MODES = new Set(['balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb', '0', '1', '2', '3', '4', '5', '6']);
+
+/** An error when a bond mode is not one the bonding driver knows; true when it is. */
+export function checkBondMode(r: Reader, value: string | number | boolean, path: readonly PathSegment[]): boolean {
+  if (BOND_MODES.has(String(value))) return true;
+  r.error(path, `${show(value)} is not a bond mode (balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb or balance-alb)`);
+  return false;
+}
+
 /** Kernel rules for a network device name (dev_valid_name) plus the 15-byte limit. */
 export function readIfName(r: Reader, value: unknown, path: readonly PathSegment[]): string | undefined {
   const name = r.string(value, path);

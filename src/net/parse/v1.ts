@@ -4,6 +4,7 @@ import { toBool, type Mapping, type Reader } from '../../text/reader.ts';
 import { ipFamily } from '../ip.ts';
 import type { BondParams, BridgeParams, Interface, InterfaceType, NetworkState, Route, Subnet, SubnetType } from '../state.ts';
 import {
+  checkBondMode,
   lookup,
   present,
   readAddress,
@@ -141,6 +142,8 @@ export function parseV1(r: Reader, root: Mapping, rootPath: PathSegment[]): Netw
   for (const { iface, path } of pending) {
     if (iface.vlanLink !== undefined && !state.interfaces.some((x) => x.name === iface.vlanLink)) {
       r.error([...path, 'vlan_link'], `vlan ${show(iface.name)} refers to ${show(iface.vlanLink)}, which is not defined`);
+    } else if (iface.vlanLink === iface.name) {
+      r.error([...path, 'vlan_link'], `vlan ${show(iface.name)} names itself as its vlan_link`);
     }
   }
   for (const d of interfaceDns) {
@@ -237,7 +240,7 @@ function readParams(r: Reader, params: Mapping, path: PathSegment[], iface: Inte
       }
       const canonical = `bond-${key.slice(5).replace(/_/g, '-')}`;
       const v = paramValue(r, value, at);
-      if (v !== undefined) (iface.bondParams as BondParams)[canonical] = v;
+      if (v !== undefined && (canonical !== 'bond-mode' || checkBondMode(r, Array.isArray(v) ? v.join(' ') : v, at))) (iface.bondParams as BondParams)[canonical] = v;
       continue;
     }
     if (/^bridge[-_]/.test(key)) {

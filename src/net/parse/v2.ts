@@ -23,6 +23,7 @@ import type {
   Subnet,
 } from '../state.ts';
 import {
+  checkBondMode,
   lookup,
   present,
   readAddress,
@@ -196,6 +197,7 @@ export function parseV2(r: Reader, root: Mapping, rootPath: PathSegment[], opts:
       state.interfaces.push(iface);
     }
   }
+  reportCycles(r, state.interfaces, (id) => [...rootPath, ids.get(id) ?? '', id]);
   // Member and link references use device ids; the state uses device names.
   const nameOfId = new Map<string, string>();
   for (const i of state.interfaces) nameOfId.set(i.configId, i.name);
@@ -212,6 +214,38 @@ export function parseV2(r: Reader, root: Mapping, rootPath: PathSegment[], opts:
   }
   state.useIpv6 = state.useIpv6 || state.interfaces.some((i) => i.subnets.some((s) => s.type.endsWith('6') || (s.address ?? '').includes(':')));
   return state;
+}
+
+/**
+ * Devices that, through VLAN links and bond or bridge members, depend on
+ * themselves (a is on b, b is on a) can be brought up in no order: an error
+ * at the device where the loop closes. (A device naming itself is reported
+ * where it is read.)
+ */
+function reportCycles(r: Reader, interfaces: readonly Interface[], pathOf: (id: string) => PathSegment[]): void {
+  const byId = new Map(interfaces.map((i) => [i.configId, i]));
+  const deps = (i: Interface) => [...(i.vlanLink !== undefined ? [i.vlanLink] : []), ...(i.bondInterfaces ?? []), ...(i.bridgePorts ?? [])].filter((d) => d !== i.configId && byId.has(d));
+  const color = new Map<string, 'open' | 'done'>();
+  for (const start of byId.keys()) {
+    if (color.has(start)) continue;
+    // Iterative depth-first walk: a long chain of devices must not exhaust the stack.
+    const stack: { id: string; next: string[] }[] = [{ id: start, next: deps(byId.get(start)!) }];
+    color.set(start, 'open');
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const d = top.next.pop();
+      if (d === undefined) {
+        color.set(top.id, 'done');
+        stack.pop();
+      } else if (color.get(d) === 'open') {
+        const loop = [...stack.slice(stack.findIndex((f) => f.id === d)).map((f) => f.id), d];
+        r.error(pathOf(top.id), `devices are built on each other in a loop: ${loop.map((x) => show(x)).join(' → ')} (each is a link or member of the one before)`);
+      } else if (!color.has(d)) {
+        color.set(d, 'open');
+        stack.push({ id: d, next: deps(byId.get(d)!) });
+      }
+    }
+  }
 }
 
 function readDevice(
@@ -344,6 +378,7 @@ function readDevice(
       const link = readDeviceId(r, cfg['link'], [...path, 'link']);
       if (link !== undefined) {
         if (!ids.has(link)) r.error([...path, 'link'], `vlan ${show(id)} refers to ${show(link)}, which is not defined`);
+        else if (link === id) r.error([...path, 'link'], `vlan ${show(id)} names itself as its link`);
         else iface.vlanLink = link;
       }
     }
@@ -410,8 +445,13 @@ function readBondParams(r: Reader, params: Mapping, path: PathSegment[], out: Bo
       r.warn(at, 'unknown bond parameter, ignored');
       continue;
     }
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[v1] = value;
-    else if (Array.isArray(value)) {
+    // Strings go through the reader: a line break would start a new line in the rendered netdev/ENI/keyfile.
+    if (typeof value === 'string') {
+      const s = r.string(value, at);
+      if (s !== undefined && (key !== 'mode' || checkBondMode(r, s, at))) out[v1] = s;
+    } else if (typeof value === 'number' || typeof value === 'boolean') {
+      if (key !== 'mode' || checkBondMode(r, value, at)) out[v1] = value;
+    } else if (Array.isArray(value)) {
       const list = r.strings(value, at);
       if (list) out[v1] = list;
     } else r.error(at, `must be a string, number or boolean, not ${show(value)}`);

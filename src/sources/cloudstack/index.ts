@@ -21,6 +21,7 @@
  * (default false).
  */
 import { nowMs } from '../../host/clock.ts';
+import { isTransientStatus } from '../../host/http-status.ts';
 import { readAllLeases } from '../../net/dhcp/leases/index.ts';
 import { isIPv4 } from '../../net/ip.ts';
 import { isMapping, type Mapping } from '../../text/reader.ts';
@@ -107,12 +108,13 @@ async function crawlVr(ctx: CrawlContext, net: NetworkAccess, s: Settings): Prom
   const started = nowMs();
   const deadline = started + s.maxWaitMs;
   const left = () => Math.max(1, deadline - nowMs());
-  const ready = async (vr: string): Promise<boolean> => {
+  const ready = async (vr: string): Promise<true | string> => {
+    const url = `http://${vr}/latest/meta-data/instance-id`;
     try {
-      const r = await ctx.httpGet(`http://${vr}/latest/meta-data/instance-id`, { timeoutMs: Math.min(READY_TIMEOUT_MS, s.timeoutMs, left()), retries: 0 });
-      return r.status === 200;
-    } catch {
-      return false;
+      const r = await ctx.httpGet(url, { timeoutMs: Math.min(READY_TIMEOUT_MS, s.timeoutMs, left()), retries: 0 });
+      return r.status === 200 ? true : `HTTP ${r.status}`;
+    } catch (e) {
+      return (e as Error).message.replace(`${url}: `, '');
     }
   };
   // Rounds until one candidate answers or the budget is spent: the VR may still be starting.
@@ -125,7 +127,8 @@ async function crawlVr(ctx: CrawlContext, net: NetworkAccess, s: Settings): Prom
   const { found, tried } = round;
   if (!found) throw new DatasourceError(`no virtual router found within ${s.maxWaitMs / 1000} s (${tried.join('; ')})`);
   const base = `http://${found.address}/latest`;
-  const get = (url: string) => ctx.httpGet(url, { timeoutMs: s.timeoutMs, retries: s.retries, budgetMs: left() });
+  // 429 too, after its Retry-After (within the budget), as for the other metadata services.
+  const get = (url: string) => ctx.httpGet(url, { timeoutMs: s.timeoutMs, retries: s.retries, retryOn: isTransientStatus, budgetMs: left() });
   const [metaData, userData] = await Promise.all([
     crawlMetadataTree(`${base}/meta-data/`, { get, maxDepth: 1 }),
     (async () => {

@@ -106,13 +106,15 @@ export async function candidatesOf(ctx: CrawlContext, net: NetworkAccess, method
 
 /**
  * Try each method in order; within one, each new address once. `ready`
- * decides (the metadata readiness check). Returns the first that answers,
+ * decides (the metadata readiness check): true, or false or why not (the
+ * fault an operator needs to see: refused, no answer, an HTTP status).
+ * Returns the first that answers,
  * or null with every attempt in `tried`.
  */
 export async function discoverVirtualRouter(
   ctx: CrawlContext,
   net: NetworkAccess,
-  ready: (address: string) => Promise<boolean>,
+  ready: (address: string) => Promise<boolean | string>,
   opts: { deadline: number; now: () => number; /** A later round: misses are logged at debug level only. */ quiet?: boolean },
 ): Promise<{ found: VrCandidate | null; tried: string[] }> {
   const miss = (m: string) => (opts.quiet ? ctx.log.debug(m) : ctx.log.info(m));
@@ -141,12 +143,14 @@ export async function discoverVirtualRouter(
     for (const c of candidates) {
       if (seen.has(c.address)) continue;
       seen.add(c.address);
-      if (await ready(c.address)) {
+      const answer = await ready(c.address);
+      if (answer === true) {
         ctx.log.info(`CloudStack: virtual router ${c.address} found by ${c.method} (${c.detail})`);
         return { found: c, tried };
       }
-      miss(`CloudStack: virtual router candidate ${c.address} from ${c.method} (${c.detail}) does not answer; trying the next`);
-      tried.push(`${method}: ${c.address} does not answer`);
+      const why = typeof answer === 'string' ? ` (${answer})` : '';
+      miss(`CloudStack: virtual router candidate ${c.address} from ${c.method} (${c.detail}) does not answer; trying the next${why}`);
+      tried.push(`${method}: ${c.address} does not answer${why}`);
     }
   }
   return { found: null, tried };

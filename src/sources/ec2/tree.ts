@@ -55,13 +55,15 @@ export function listingEntries(text: string, dir: string): ListingEntry[] {
   const out: ListingEntry[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
-    if (line === '') continue;
+    // An entry is one path segment of a URL: an empty one would list the directory again, a control character cannot be sent.
+    if (line === '' || /[\0-\x1f\x7f]/.test(line)) continue;
     if (dir.endsWith('public-keys/') && line.includes('=')) {
-      out.push({ name: line.slice(0, line.indexOf('=')), isDir: true, keyName: line.slice(line.indexOf('=') + 1) });
+      const name = line.slice(0, line.indexOf('='));
+      if (name !== '') out.push({ name, isDir: true, keyName: line.slice(line.indexOf('=') + 1) });
       continue;
     }
-    if (line.endsWith('/')) out.push({ name: line.replace(/\/+$/, ''), isDir: true });
-    else out.push({ name: line, isDir: false });
+    const name = line.replace(/\/+$/, '');
+    if (name !== '') out.push({ name, isDir: line.endsWith('/') });
   }
   return out;
 }

@@ -6,12 +6,12 @@
  * labelled cidata. Sources are merged in cloud-init's order: meta-data
  * keys found first win, the first user-data found is used.
  */
-import { datasourceConfig } from '../config.ts';
+import { datasourceConfig, positiveNumber } from '../config.ts';
 import { nocloudFromCmdline } from '../../config/cmdline.ts';
 import { isMapping, type Mapping } from '../../text/reader.ts';
 import { DatasourceError, type CrawlContext, type Crawled, type DsMode, type NetworkConfigInput, type Source } from '../types.ts';
 import { recrawlHotplug } from '../hotplug-recrawl.ts';
-import { parseMetaData, readSeedDir, readSeedFilesystem, readSeedUrl, type Seed } from './seed.ts';
+import { parseMetaData, readSeedDir, readSeedFilesystem, readSeedUrl, SEED_URL_DEFAULTS, type Seed, type SeedUrlOptions } from './seed.ts';
 
 export const SEED_DIRS = ['/var/lib/cloud/seed/nocloud', '/var/lib/cloud/seed/nocloud-net'] as const;
 
@@ -33,6 +33,15 @@ function commandLineSeeds(ctx: CrawlContext): { metaData: Mapping; dsmode?: DsMo
     out.push({ metaData, ...(parsed.dsmode ? { dsmode: parsed.dsmode } : {}), where });
   }
   return out;
+}
+
+/** datasource.NoCloud timeout, retries (per request) and max_wait (the whole seed URL), for a seedfrom over HTTP. */
+function seedUrlOptions(cfg: Mapping): SeedUrlOptions {
+  return {
+    timeoutMs: positiveNumber(cfg['timeout'], SEED_URL_DEFAULTS.timeoutMs / 1000) * 1000,
+    retries: Math.floor(positiveNumber(cfg['retries'], SEED_URL_DEFAULTS.retries)),
+    budgetMs: positiveNumber(cfg['max_wait'], SEED_URL_DEFAULTS.budgetMs / 1000) * 1000,
+  };
 }
 
 /** Fill keys not yet present (earlier sources win). */
@@ -150,11 +159,12 @@ async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
     if (!seedfromAllowed(base, ctx.stage)) {
       if (ctx.stage === 'local') {
         ctx.log.info(`NoCloud seedfrom ${base} is read in the network stage`);
+        ctx.deferred?.(`seedfrom ${base} is read in the network stage`);
         return null;
       }
       throw new DatasourceError(`NoCloud seedfrom ${JSON.stringify(base)} cannot be read in the network stage (use http:// or https://)`);
     }
-    const seed = base.startsWith('/') || base.startsWith('file://') ? readSeedDir(ctx.fs, base.replace(/^file:\/\//, '').replace(/\/+$/, '') || '/') : await readSeedUrl(ctx, base);
+    const seed = base.startsWith('/') || base.startsWith('file://') ? readSeedDir(ctx.fs, base.replace(/^file:\/\//, '').replace(/\/+$/, '') || '/') : await readSeedUrl(ctx, base, seedUrlOptions(cfg));
     if (!seed.files['meta-data']) throw new DatasourceError(`NoCloud seedfrom ${base}: no meta-data there`);
     where.push(seed.where);
     // The seed's meta-data goes under the keys already found; its other files replace.
@@ -180,6 +190,10 @@ async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
   const iid = metaData['instance-id'];
   const instanceId = typeof iid === 'string' && iid !== '' ? iid : typeof iid === 'number' ? String(iid) : 'nocloud';
   if (iid === undefined) metaData['instance-id'] = instanceId;
+  // The id names a directory under /var/lib/cloud/instances and a line of its id files.
+  if (/[\0-\x1f/]/.test(instanceId) || instanceId.trim() === '' || instanceId === '.' || instanceId === '..') {
+    throw new DatasourceError(`NoCloud meta-data (${where.join(', ')}): instance-id ${JSON.stringify(instanceId)} cannot name an instance directory`);
+  }
   return {
     dsname: 'NoCloud',
     instanceId,

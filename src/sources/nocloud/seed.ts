@@ -4,6 +4,8 @@
  * filesystem, or under a URL. This reads them from any of those and turns
  * meta-data into a mapping with a located message when it is broken.
  */
+import { nowMs } from '../../host/clock.ts';
+import { isTransientStatus } from '../../host/http-status.ts';
 import type { RootFs } from '../../host/root-fs.ts';
 import { formatDiagnostic } from '../../text/diagnostics.ts';
 import { isMapping, type Mapping } from '../../text/reader.ts';
@@ -51,13 +53,39 @@ export function seedFileUrl(base: string, name: string): string {
   return `${base}/${name}`;
 }
 
-export async function readSeedUrl(ctx: CrawlContext, base: string): Promise<Seed> {
+/** How a seed URL is read (datasource.NoCloud `timeout`, `retries`, `max_wait`, in seconds there). */
+export interface SeedUrlOptions {
+  timeoutMs: number;
+  retries: number;
+  /** All four files together. */
+  budgetMs: number;
+}
+
+export const SEED_URL_DEFAULTS: SeedUrlOptions = { timeoutMs: 10_000, retries: 3, budgetMs: 120_000 };
+
+/**
+ * The four files under a seed URL, within one budget. Throttling and
+ * server errors are retried (429/503 after their Retry-After); only 404
+ * (or 410) means a file is absent: a network-config or vendor-data that
+ * answers 500 is a broken seed, not a seed without them (cloud-init takes
+ * any error as "absent" and boots with the fallback network).
+ */
+export async function readSeedUrl(ctx: CrawlContext, base: string, opts: SeedUrlOptions = SEED_URL_DEFAULTS): Promise<Seed> {
   const files: Seed['files'] = {};
+  const deadline = nowMs() + opts.budgetMs;
   // cloud-init's order; meta-data and user-data must exist, the others may not.
   for (const name of ['network-config', 'meta-data', 'user-data', 'vendor-data'] as const) {
     const url = seedFileUrl(base, name);
-    const r = await ctx.httpGet(url);
+    const left = deadline - nowMs();
+    if (left <= 0) throw new DatasourceError(`seedfrom ${base}: ${url} not requested, the ${opts.budgetMs / 1000} s budget (datasource.NoCloud.max_wait) is spent`);
+    let r;
+    try {
+      r = await ctx.httpGet(url, { timeoutMs: Math.min(opts.timeoutMs, left), retries: opts.retries, retryOn: isTransientStatus, budgetMs: left });
+    } catch (e) {
+      throw new DatasourceError(`seedfrom ${base}: ${(e as Error).message}`);
+    }
     if (r.status === 200) files[name] = checkSize(name, url, r.body) ?? Buffer.alloc(0);
+    else if (r.status !== 404 && r.status !== 410) throw new DatasourceError(`seedfrom ${base}: ${url} answered HTTP ${r.status}`);
     else if (name === 'meta-data' || name === 'user-data') {
       throw new DatasourceError(`seedfrom ${base}: ${url} answered HTTP ${r.status}; a NoCloud seed needs meta-data and user-data`);
     }

@@ -9,11 +9,12 @@
  * from the same base URL.
  *
  * Budgets (datasource.OpenStack): `timeout` per request (10 s), `retries`
- * per request (5), `max_wait` for the whole crawl (60 s; cloud-init has no
- * total bound).
+ * per request (5), `max_wait` for the whole crawl, discovery included (60 s;
+ * cloud-init has no total bound).
  */
 import { datasourceConfig, positiveNumber } from '../config.ts';
 import { nowMs } from '../../host/clock.ts';
+import { isTransientStatus } from '../../host/http-status.ts';
 import type { Mapping } from '../../text/reader.ts';
 import { crawlMetadataTree } from '../ec2/tree.ts';
 import { DatasourceError, type CrawlContext, type Crawled, type Source } from '../types.ts';
@@ -38,23 +39,27 @@ export function metadataUrls(ds: Mapping, iface: string | null): string[] {
   return iface === null ? [IPV4_URL] : [`http://[${LINK_LOCAL}%25${iface}]`, IPV4_URL];
 }
 
-/** The first base URL whose /openstack answers 200 with a version list, all asked at once. */
-async function firstAnswering(ctx: CrawlContext, bases: readonly string[], timeoutMs: number): Promise<string | null> {
+/**
+ * The first base URL whose /openstack answers 200 with a version list, all
+ * asked at once (each retried as any request, within `budgetMs`: a 503
+ * while nova-api restarts is not a missing service); else why none did.
+ */
+async function firstAnswering(ctx: CrawlContext, bases: readonly string[], opts: { timeoutMs: number; retries: number; budgetMs: number }): Promise<{ base: string } | { reasons: string[] }> {
   // The losers are abandoned: a request to an address nobody holds would otherwise hang on until its timeout.
   const race = new AbortController();
   const tries = bases.map(async (base) => {
-    const r = await ctx.httpGet(`${base}/openstack`, { timeoutMs, retries: 0, signal: race.signal });
+    const r = await ctx.httpGet(`${base}/openstack`, { timeoutMs: opts.timeoutMs, retries: opts.retries, retryOn: isTransientStatus, budgetMs: opts.budgetMs, signal: race.signal });
     if (r.status !== 200 || r.body.toString('utf8').trim() === '') throw new Error(`${base}/openstack: HTTP ${r.status}`);
     return base;
   });
   try {
     const winner = await Promise.any(tries);
     race.abort();
-    return winner;
+    return { base: winner };
   } catch (e) {
     const reasons = e instanceof AggregateError ? e.errors.map((x: unknown) => (x as Error).message) : [(e as Error).message];
     ctx.log.debug(`OpenStack metadata service not reached: ${reasons.join('; ')}`);
-    return null;
+    return { reasons };
   }
 }
 
@@ -68,9 +73,11 @@ async function crawl(ctx: CrawlContext): Promise<Crawled | null> {
   const linkLocal = metadataUrls(ds, 'x').some((u) => u.includes(`[${LINK_LOCAL}%`));
   return ctx.withNetwork(probe, async (net) => {
     const bases = metadataUrls(ds, net.iface);
-    const base = await firstAnswering(ctx, bases, timeoutMs);
-    if (base === null) throw new DatasourceError(`no OpenStack metadata service answered at ${bases.map((b) => `${b}/openstack`).join(' or ')} within ${timeoutMs / 1000} s`);
     const started = nowMs();
+    const first = await firstAnswering(ctx, bases, { timeoutMs, retries, budgetMs: maxWaitMs });
+    // The reasons say which fault it was (refused, no answer, an HTTP status) — what an operator needs from the status.
+    if (!('base' in first)) throw new DatasourceError(`no OpenStack metadata service answered at ${bases.map((b) => `${b}/openstack`).join(' or ')} (${first.reasons.join('; ')})`);
+    const base = first.base;
     const get = serviceGetter(ctx, base, { timeoutMs, retries, deadline: started + maxWaitMs });
     const tree = await readOpenStackTree(serviceReader(base, get), ctx.log);
     if (tree === null) throw new DatasourceError(`${base}/openstack: no version list`);

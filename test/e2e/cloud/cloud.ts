@@ -20,6 +20,7 @@ import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type {
+  CloudSecrets,
   CloudSpec,
   CloudStackVrUpdate,
   ControllerRequest,
@@ -34,6 +35,7 @@ import type {
 } from './types.ts';
 
 export type {
+  CloudSecrets,
   CloudSpec,
   CloudStackVrSettings,
   CloudStackVrSpec,
@@ -50,6 +52,8 @@ export type {
   RunResult,
   VrPasswordLogEntry,
 } from './types.ts';
+import type { HttpFaultSettings } from './faults.ts';
+export type { HttpFault, HttpFaultSettings } from './faults.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const CONTROLLER = fileURLToPath(new URL('./controller.ts', import.meta.url));
@@ -117,6 +121,10 @@ export interface TestCloud {
   vrConfigure(update: CloudStackVrUpdate): Promise<void>;
   /** CloudStack VR: every password server request so far (passwords logged as "<password>"). */
   vrPasswordLog(): Promise<VrPasswordLogEntry[]>;
+  /** Faults of the metadata service's port, whichever service answers there (faults.ts); replaces the last settings. */
+  httpFaults(settings: HttpFaultSettings): Promise<void>;
+  /** What the cloud handed out that the instance must keep secret: IMDS tokens, VR passwords, served user-data (secrets-scan.ts). */
+  secrets(): Promise<CloudSecrets>;
   /** dnsmasq's lease file. */
   dhcpLeases(): Promise<string>;
   /** What the controller and dnsmasq logged (for failure messages). */
@@ -211,6 +219,8 @@ export async function startCloud(spec: CloudSpec, opts: { startTimeoutMs?: numbe
     vrSetPassword: async (password) => void (await call({ op: 'vrSetPassword', password })),
     vrConfigure: async (update) => void (await call({ op: 'vrConfigure', update })),
     vrPasswordLog: () => call({ op: 'vrPasswordLog' }) as Promise<VrPasswordLogEntry[]>,
+    httpFaults: async (settings) => void (await call({ op: 'httpFaults', settings })),
+    secrets: () => call({ op: 'secrets' }) as Promise<CloudSecrets>,
     dhcpLeases: () => call({ op: 'dhcpLeases' }) as Promise<string>,
     log: () => log,
     close,

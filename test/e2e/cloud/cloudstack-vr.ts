@@ -104,6 +104,8 @@ export class CloudStackVr {
   /** Metadata requests failed on purpose since metadataFailFirst was last given. */
   private failed = 0;
   private readonly log: VrPasswordLogEntry[] = [];
+  /** Every password and user-data this VR was given, for the secrets scan (secrets-scan.ts). */
+  private readonly handedOut: { passwords: string[]; userData: string[] } = { passwords: [], userData: [] };
 
   constructor(
     spec: CloudStackVrSpec,
@@ -113,6 +115,8 @@ export class CloudStackVr {
     this.metaData = { ...spec.metaData };
     this.userData = spec.userData;
     this.pending = spec.password;
+    if (spec.password !== undefined) this.handedOut.passwords.push(spec.password);
+    if (spec.userData !== undefined) this.handedOut.userData.push(spec.userData);
     this.settings = {
       latencyMs: spec.latencyMs,
       metadataDown: spec.metadataDown,
@@ -125,6 +129,12 @@ export class CloudStackVr {
   /** The operator resets the instance's password: `password` is pending now; null withdraws a pending one. */
   setPassword(password: string | null): void {
     this.pending = password ?? undefined;
+    if (password !== null) this.handedOut.passwords.push(password);
+  }
+
+  /** Every password and user-data ever given to this VR (the secrets an instance must not leak). */
+  secrets(): { passwords: string[]; userData: string[] } {
+    return { passwords: [...this.handedOut.passwords], userData: [...this.handedOut.userData] };
   }
 
   /**
@@ -135,6 +145,7 @@ export class CloudStackVr {
   configure(update: CloudStackVrUpdate): void {
     if (update.metaData !== undefined) this.metaData = { ...update.metaData };
     if (update.userData !== undefined) this.userData = update.userData ?? undefined;
+    if (typeof update.userData === 'string') this.handedOut.userData.push(update.userData);
     if (update.latencyMs !== undefined) this.settings.latencyMs = update.latencyMs ?? undefined;
     if (update.metadataDown !== undefined) this.settings.metadataDown = update.metadataDown ?? undefined;
     if (update.passwordDown !== undefined) this.settings.passwordDown = update.passwordDown ?? undefined;

@@ -19,7 +19,8 @@ import { performance } from 'node:perf_hooks';
 import { CloudStackVr, VR_METADATA_PORT, VR_PASSWORD_PORT } from './cloudstack-vr.ts';
 import { Imds } from './imds.ts';
 import { sendImdsAnswer } from './imds-http.ts';
-import type { CloudSpec, ControllerRequest, ControllerResponse, HttpRequestSeen, HttpRoute, NicSpec, RunResult } from './types.ts';
+import { blackholeCommands, HttpFaults, sendFaulty, type RealAnswer } from './faults.ts';
+import type { CloudSecrets, CloudSpec, ControllerRequest, ControllerResponse, HttpRequestSeen, HttpRoute, NicSpec, RunResult } from './types.ts';
 
 const LEASE_FILE = '/run/stratus-cloud-dnsmasq.leases';
 const spec = JSON.parse(process.argv[2] ?? '{}') as CloudSpec;
@@ -41,6 +42,8 @@ const hung = new Set<ServerResponse>();
 let dnsmasq: { child: ChildProcess; closed: Promise<void> } | undefined;
 let dhcpStopped = false;
 let replyDelay = spec.dhcpReplyDelaySeconds;
+/** Faults of the main HTTP port, set at run time (faults.ts). */
+const httpFaults = new HttpFaults();
 
 function send(r: ControllerResponse): void {
   process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -262,8 +265,9 @@ function mainPort(): number {
 /** The ports that should be listening now: the main one, or a VR's two while their services are up. */
 function wantedPorts(): number[] {
   if (!spec.http || httpStopped) return [];
-  if (!vr) return [mainPort()];
-  return [VR_METADATA_PORT, VR_PASSWORD_PORT].filter((p) => vr.listening(p));
+  // httpFaults `refuse`: the main port's servers are closed (connections refused).
+  if (!vr) return httpFaults.refuse ? [] : [mainPort()];
+  return [VR_METADATA_PORT, VR_PASSWORD_PORT].filter((p) => vr.listening(p) && !(httpFaults.refuse && p === VR_METADATA_PORT));
 }
 
 /** Every port this cloud may serve HTTP on. */
@@ -331,6 +335,11 @@ function listenOn(port: number, host: string): Promise<void> {
         res.writeHead(route.status ?? 200, route.headers ?? {}).end((route.body ?? '').repeat(route.repeat ?? 1));
       };
       req.on('end', () => {
+        const fault = port === mainPort() ? httpFaults.pick(method, path) : undefined;
+        if (fault) {
+          sendFaulty(fault, realAnswer(route, { port, method, path, headers }), res, hung, (status) => (record.status = status));
+          return;
+        }
         if (!route && imds) {
           answerImds(imds, { method, path, headers }, res, record);
           return;
@@ -374,6 +383,36 @@ function answerImds(service: Imds, req: { method: string; path: string; headers:
   sendImdsAnswer(a, res, (status) => (record.status = status));
 }
 
+/** What the main port would answer (route, IMDS, VR or 404), for a fault to distort. */
+function realAnswer(route: HttpRoute | undefined, req: { port: number; method: string; path: string; headers: Record<string, string> }): RealAnswer {
+  if (route) return { status: route.status ?? 200, headers: route.headers ?? {}, body: Buffer.from((route.body ?? '').repeat(route.repeat ?? 1)) };
+  const a = imds ? imds.answer(req, performance.now()) : vr ? vr.answer(req, performance.now()) : undefined;
+  return a ? { status: a.status, headers: a.headers, body: Buffer.from(a.body) } : { status: 404, headers: { 'content-type': 'text/plain' }, body: Buffer.from('not found\n') };
+}
+
+/** Drop (or pass again) every packet leaving the main port on the cloud side of each NIC. */
+async function applyBlackhole(on: boolean): Promise<void> {
+  for (const nic of nics.values()) {
+    const cmds = blackholeCommands(`c${nic.name}`, mainPort(), on);
+    if (on) for (const argv of cmds) await must(argv);
+    else for (const argv of cmds) await exec(argv);
+  }
+}
+
+/** Route bodies that are user-data or vendor-data (OpenStack's, a NoCloud seedfrom URL's), for the secrets op. */
+const servedData = new Set<string>();
+function rememberServedData(list: readonly HttpRoute[]): void {
+  for (const r of list) if (/(user|vendor)[-_]data/.test(r.path) && r.body) servedData.add(r.body);
+}
+rememberServedData(routes);
+
+/** The `secrets` op: what this cloud handed out that an instance must never leak. */
+function cloudSecrets(): CloudSecrets {
+  const fromImds = imds?.secrets() ?? { tokens: [], userData: [] };
+  const fromVr = vr?.secrets() ?? { passwords: [], userData: [] };
+  return { imdsTokens: fromImds.tokens, vrPasswords: fromVr.passwords, userData: [...new Set([...fromImds.userData, ...fromVr.userData, ...servedData])] };
+}
+
 function needImds(): Imds {
   if (!imds) throw new Error('this cloud has no IMDS (CloudSpec.http.imds)');
   return imds;
@@ -403,6 +442,7 @@ async function handle(req: ControllerRequest): Promise<unknown> {
       return exec(req.argv, req.timeoutMs);
     case 'setRoutes':
       routes = req.routes;
+      rememberServedData(routes);
       return null;
     case 'requests':
       return seen.splice(0);
@@ -454,6 +494,15 @@ async function handle(req: ControllerRequest): Promise<unknown> {
       return null;
     case 'vrPasswordLog':
       return needVr().passwordLog();
+    case 'secrets':
+      return cloudSecrets();
+    case 'httpFaults': {
+      const wasBlackhole = httpFaults.blackhole;
+      httpFaults.configure(req.settings);
+      await syncHttp();
+      if (httpFaults.blackhole !== wasBlackhole) await applyBlackhole(httpFaults.blackhole);
+      return null;
+    }
   }
 }
 

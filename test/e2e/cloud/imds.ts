@@ -148,6 +148,10 @@ export class Imds {
   private counts: number[] = [];
   /** Token → expiry time (caller's clock, ms). */
   private readonly tokens = new Map<string, number>();
+  /** Every token ever issued, expired ones too: secrets an instance must not leak (secrets-scan.ts). */
+  private readonly issued: string[] = [];
+  /** Every user-data the tree held (at the start, and put there by set()). */
+  private readonly userDataGiven: string[] = [];
   private clockStart: number;
 
   constructor(
@@ -157,6 +161,7 @@ export class Imds {
     private readonly newToken: () => string = () => randomBytes(42).toString('base64'),
   ) {
     this.tree = clone(spec.tree);
+    if (typeof this.tree['user-data'] === 'string') this.userDataGiven.push(this.tree['user-data']);
     const { tree: _tree, ...settings } = spec;
     this.configure(settings);
     this.clockStart = now;
@@ -172,6 +177,11 @@ export class Imds {
       ...(settings.faults ?? []),
     ];
     this.counts = this.faults.map(() => 0);
+  }
+
+  /** Every token issued so far, and every user-data served (the secrets scan's inputs). */
+  secrets(): { tokens: string[]; userData: string[] } {
+    return { tokens: [...this.issued], userData: [...this.userDataGiven] };
   }
 
   /** Propagation delays (`appear`) count from here. */
@@ -199,6 +209,7 @@ export class Imds {
     }
     const key = child(dir, last)?.[0] ?? last;
     dir[key] = typeof value === 'string' ? value : clone(value);
+    if (dir === this.tree && key === 'user-data' && typeof value === 'string') this.userDataGiven.push(value);
   }
 
   /** Remove the node at `path`; a missing one is an error, so a mistyped path does not pass silently. */
@@ -258,6 +269,7 @@ export class Imds {
       for (const [t, expiry] of this.tokens) if (expiry <= now) this.tokens.delete(t);
       const token = this.newToken();
       this.tokens.set(token, now + ttl * (this.settings.tokenSecondMs ?? 1000));
+      this.issued.push(token);
       return textAnswer(token, { [TTL_HEADER]: String(ttl) });
     }
     if (method !== 'GET' && method !== 'HEAD') return errorAnswer(405, { allow: 'GET, HEAD, PUT' });

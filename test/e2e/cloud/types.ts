@@ -3,6 +3,7 @@
  * and the controller that runs inside the sandbox (controller.ts). Everything
  * here crosses a pipe as JSON, so it is data only: HTTP handlers are routes.
  */
+import type { HttpFaultSettings } from './faults.ts';
 
 /** DHCPv4 served on one NIC by dnsmasq. */
 export interface NicDhcp {
@@ -280,6 +281,18 @@ export type ControllerRequest =
   | { op: 'imdsResetClock' }
   | { op: 'vrSetPassword'; password: string | null }
   | { op: 'vrConfigure'; update: CloudStackVrUpdate }
-  | { op: 'vrPasswordLog' };
+  | { op: 'vrPasswordLog' }
+  | { op: 'secrets' }
+  | { op: 'httpFaults'; settings: HttpFaultSettings };
+
+/** What the cloud handed out that an instance must keep secret (the `secrets` op; secrets-scan.ts reads it). */
+export interface CloudSecrets {
+  /** Every IMDS token issued, expired ones too. */
+  imdsTokens: string[];
+  /** Every password the CloudStack VR was given. */
+  vrPasswords: string[];
+  /** Every user-data served: the IMDS's, the VR's, and route bodies of user-data and vendor-data paths. */
+  userData: string[];
+}
 
 export type ControllerResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };

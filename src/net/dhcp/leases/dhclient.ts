@@ -80,12 +80,16 @@ function tokenize(text: string, source: string, diags: Diagnostic[]): Token[] {
 
 /** A statement's value as dhclient wrote it: strings unquoted, list commas kept. */
 function valueText(tokens: readonly Token[]): string {
-  let s = '';
+  // Pieces joined once, and the last character kept aside: asking a growing string for its end
+  // flattened it every time, quadratic in a corrupt file's endless statement.
+  const pieces: string[] = [];
+  let last: string | undefined;
   for (const t of tokens) {
-    if (t.kind === 'punct') s += t.text;
-    else s += (s === '' || s.endsWith(',') ? '' : ' ') + t.text;
+    const piece = t.kind === 'punct' ? t.text : (last === undefined || last === ',' ? '' : ' ') + t.text;
+    pieces.push(piece);
+    if (piece !== '') last = piece[piece.length - 1];
   }
-  return s;
+  return pieces.join('');
 }
 
 /** "3 2026/12/02 17:58:17" (weekday, UTC date and time), "epoch 1796236332", or "never". */
@@ -122,6 +126,8 @@ function statement(lease: Lease, words: readonly Token[]): string | undefined {
   const text = valueText(rest);
   switch (key) {
     case 'interface':
+      // The name is used with `ip` and under /sys/class/net: never a path.
+      if (text === '' || text === '.' || text === '..' || /[\s/:\0-\x1f]/.test(text)) return `interface ${JSON.stringify(text)} is not an interface name`;
       lease.interface = text;
       return undefined;
     case 'fixed-address':

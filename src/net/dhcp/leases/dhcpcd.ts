@@ -48,7 +48,12 @@ export function parseDhcpcdDump(text: string, opts: { iface?: string; source?: s
   if (values.size === 0) return { leases: [], diagnostics };
   const get = (k: string) => values.get(k)?.value;
   for (const [k, v] of values) lease.options[k] = v.value;
-  const iface = get('interface') ?? opts.iface;
+  let iface = get('interface') ?? opts.iface;
+  // The name is used with `ip` and under /sys/class/net: never a path or a line break.
+  if (iface !== undefined && (iface === '.' || iface === '..' || /[\s/:\0-\x1f\x7f]/.test(iface))) {
+    diagnostics.push({ severity: 'warning', source, path: ['interface'], line: values.get('interface')?.line ?? 0, message: `${JSON.stringify(iface)} is not an interface name; ignored` });
+    iface = opts.iface;
+  }
   if (iface) lease.interface = iface;
   fillFromNamedOptions(lease, values, ['classless_static_routes', 'ms_classless_static_routes'], source, diagnostics, seconds(get('subnet_cidr')));
   return { leases: [tidy(lease)], diagnostics };
@@ -129,7 +134,8 @@ export function parseDhcpMessage(bytes: Uint8Array, opts: { iface?: string; sour
   if (bytes.length < OPTIONS_START) return fail(`${bytes.length} bytes is too short for a DHCP message`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(236) !== MAGIC_COOKIE) return fail('no DHCP magic cookie: not a DHCPv4 lease');
-  const options = new Map<number, Uint8Array>();
+  // Pieces first, joined once: copying on every repeat was quadratic in a file of thousands of repeated options.
+  const pieces = new Map<number, Uint8Array[]>();
   let i = OPTIONS_START;
   while (i < bytes.length) {
     const code = bytes[i] ?? 255;
@@ -140,11 +146,13 @@ export function parseDhcpMessage(bytes: Uint8Array, opts: { iface?: string; sour
     }
     const len = bytes[i + 1];
     if (len === undefined || i + 2 + len > bytes.length) return fail(`option ${code} at byte ${i} runs past the end`);
-    const prev = options.get(code);
     const data = bytes.subarray(i + 2, i + 2 + len);
-    options.set(code, prev ? Uint8Array.from([...prev, ...data]) : data);
+    const prev = pieces.get(code);
+    if (prev) prev.push(data);
+    else pieces.set(code, [data]);
     i += 2 + len;
   }
+  const options = new Map<number, Uint8Array>([...pieces].map(([code, parts]) => [code, parts.length === 1 ? parts[0]! : Buffer.concat(parts)]));
   const lease = emptyLease('dhcpcd', opts.sourcePath);
   const diagnostics: Diagnostic[] = [];
   if (opts.iface !== undefined) lease.interface = opts.iface;

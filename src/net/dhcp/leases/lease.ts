@@ -184,8 +184,14 @@ export function latestPerInterface(leases: readonly Lease[]): Lease[] {
   return [...byIf.values()];
 }
 
+const CONTROL = /[\0-\x1f\x7f]/;
+
 /** Drop fields a reader set to undefined (a value it could not read), so a lease holds only what is known. */
 export function tidy(lease: Lease): Lease {
+  // A domain may reach resolv.conf, /etc/hosts or a DNS query: a NUL or a line break from a
+  // hostile server (or a corrupt file) would add lines there, so such names are not kept.
+  if (lease.domain !== undefined && CONTROL.test(lease.domain)) delete lease.domain;
+  lease.domainSearch = lease.domainSearch.filter((d) => !CONTROL.test(d));
   for (const k of Object.keys(lease) as (keyof Lease)[]) if (lease[k] === undefined) delete lease[k];
   return lease;
 }

@@ -7,6 +7,8 @@
  */
 export class Keyfile {
   private readonly sections = new Map<string, Map<string, string>>();
+  /** Per section and prefix, the number after the last one addNumbered gave. */
+  private readonly nextNumber = new Map<string, number>();
 
   /** The section, created empty (at the end) if it does not exist yet. */
   section(name: string): Map<string, string> {
@@ -39,10 +41,14 @@ export class Keyfile {
   /** Add `<prefix>N=value` with the first free N (1-based); returns the key used. */
   addNumbered(section: string, prefix: string, value: string): string {
     const s = this.section(section);
-    let n = 1;
+    // Keys are never removed, so every number below the last one handed out is taken: start there.
+    // (Counting from 1 each time made a config with thousands of addresses take minutes.)
+    const hint = `${section}\0${prefix}`;
+    let n = this.nextNumber.get(hint) ?? 1;
     while (s.has(`${prefix}${n}`)) n++;
     const key = `${prefix}${n}`;
     s.set(key, value);
+    this.nextNumber.set(hint, n + 1);
     return key;
   }
 
