@@ -5,7 +5,7 @@
  * crash sees either the old or the new content, never a mix.
  */
 import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 export class PathEscapeError extends Error {
   constructor(path: string, root: string) {
@@ -37,6 +37,18 @@ export function forgetDirs(under: string): void {
   for (const d of knownDirs) if (d === under || d.startsWith(`${under}/`)) knownDirs.delete(d);
 }
 
+/**
+ * The temporary sibling a write of `final` goes through. Hidden (a leading
+ * dot) because the readers of drop-in directories skip hidden names, and a
+ * crash between create and rename leaves it behind: NetworkManager's keyfile
+ * plugin reads any other name in system-connections ("x.nmconnection.tmp"
+ * included) and ifupdown's `source /etc/network/interfaces.d/*` any name at
+ * all. The PID keeps two writers of one file apart.
+ */
+export function tempSibling(final: string): string {
+  return join(dirname(final), `.${basename(final)}.stratus-tmp-${process.pid}`);
+}
+
 export interface FileToWrite {
   path: string;
   content: string | Uint8Array;
@@ -54,7 +66,7 @@ export function writeFilesAtomically(root: string, files: readonly FileToWrite[]
     for (const f of files) {
       const final = underRoot(root, f.path);
       ensureDir(dirname(final));
-      const tmp = `${final}.stratus-tmp-${process.pid}`;
+      const tmp = tempSibling(final);
       const fd = openSync(tmp, 'w', f.mode);
       const sync = durable(f.path);
       staged.push({ tmp, final, sync });

@@ -26,7 +26,7 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { dirname, posix } from 'node:path';
-import { ensureDir, forgetDirs, underRoot, writeFilesAtomically } from './fs.ts';
+import { ensureDir, forgetDirs, tempSibling, underRoot, writeFilesAtomically } from './fs.ts';
 
 export interface FileWrite {
   /** Absolute path on the target. */
@@ -222,7 +222,7 @@ export class DiskRoot implements RootFs {
   symlink(target: string, path: string): void {
     const final = this.host(path);
     ensureDir(dirname(final));
-    const tmp = `${final}.stratus-tmp-${process.pid}`;
+    const tmp = tempSibling(final);
     rmSync(tmp, { force: true });
     symlinkSync(relativeLink(target, path), tmp);
     renameSync(tmp, final);

@@ -19,12 +19,14 @@ export function writeIdentifyResult(fs: RootFs, result: IdentifyResult): void {
   // A list from an earlier run of this boot must not outlive a result that writes none.
   else fs.remove(paths.runCloudCfg);
   files.push(
-    { path: paths.dsIdentifyResult, content: `${result.code}\n`, mode: 0o644 },
     { path: paths.dsIdentifyLog, content: previousLog + result.log.map((l) => `${l}\n`).join(''), mode: 0o644 },
     { path: result.code === 0 ? paths.runEnabled : paths.runDisabled, content: '', mode: 0o644 },
   );
   fs.writeFiles(files);
   fs.remove(result.code === 0 ? paths.runDisabled : paths.runEnabled);
+  // The code last, on its own: a later run of this boot takes it as "identified" and writes nothing
+  // more, so it must not be there before the rest is (each file is replaced atomically, a set is not).
+  fs.writeFiles([{ path: paths.dsIdentifyResult, content: `${result.code}\n`, mode: 0o644 }]);
 }
 
 /** The code of an earlier identify run in this boot (the generator's), or null when there is none. */

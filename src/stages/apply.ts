@@ -28,6 +28,13 @@ export function applyFiles(ctx: StageContext, files: readonly FileWrite[], opts:
   const targets = files.map((f) => ({ ...f, path: f.path.startsWith('/') ? f.path : `/${f.path}` }));
   const created = new Map(targets.map((f) => [f.path, ctx.fs.kind(f.path) === null]));
   const changed = targets.filter((f) => !ctx.fs.readFile(f.path)?.equals(Buffer.from(f.content))).map((f) => f.path);
+  for (const f of targets) {
+    const before = manifest.files[f.path];
+    manifest.files[f.path] = { category: opts.category, stage: ctx.stage, created: before ? before.created : (created.get(f.path) ?? false) };
+  }
+  // The manifest before the files: a run killed after writing them and before recording them left
+  // files `clean` did not know, and the next run took them for the system's own (created: false).
+  ctx.fs.writeFiles([{ path: paths.manifestFile, content: manifestText(manifest), mode: 0o644 }]);
   ctx.fs.writeFiles(targets);
   const keep = new Set(targets.map((f) => f.path));
   if (opts.replaceCategory) {
@@ -40,10 +47,7 @@ export function applyFiles(ctx: StageContext, files: readonly FileWrite[], opts:
       delete manifest.files[path];
     }
   }
-  for (const f of targets) {
-    const before = manifest.files[f.path];
-    manifest.files[f.path] = { category: opts.category, stage: ctx.stage, created: before ? before.created : (created.get(f.path) ?? false) };
-  }
+  // Again without the removed files (nothing is written when none was removed).
   ctx.fs.writeFiles([{ path: paths.manifestFile, content: manifestText(manifest), mode: 0o644 }]);
   return changed;
 }
