@@ -5,7 +5,12 @@
  * logic is test/hardening/crash-trials.ts; CI runs ten of them in
  * test/hardening/crash-safety.test.ts).
  *
- *   npm run crash-trials -- [--trials N] [--seed S] [--renderer R] [--stage 1-4] [--json FILE]
+ *   npm run crash-trials -- [--trials N] [--kills K] [--seed S] [--renderer R] [--stage 1-4] [--json FILE]
+ *
+ * It runs at least N trials (default 100) and goes on until K of them
+ * (default 100) killed a stage that was still running: a kill timed by the
+ * clock can land after a stage that ran faster than its measured time, and
+ * such a trial proves only the recovery. At most 4·K trials.
  *
  * Trials take the renderers in turn (netplan, networkd, network-manager,
  * eni) unless --renderer names one; trial i uses seed S+i (S random unless
@@ -30,6 +35,7 @@ import { loadAverage } from './lib.ts';
 const { values } = parseArgs({
   options: {
     trials: { type: 'string', default: '100' },
+    kills: { type: 'string', default: '100' },
     seed: { type: 'string' },
     renderer: { type: 'string' },
     stage: { type: 'string' },
@@ -38,6 +44,9 @@ const { values } = parseArgs({
 });
 const trials = Number(values.trials);
 if (!Number.isInteger(trials) || trials < 1) throw new Error(`--trials ${values.trials}: a positive whole number, please`);
+const kills = Number(values.kills);
+if (!Number.isInteger(kills) || kills < 0) throw new Error(`--kills ${values.kills}: a whole number, please`);
+const maxTrials = Math.max(trials, 4 * kills);
 const base = values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : Number(values.seed);
 if (!Number.isInteger(base)) throw new Error(`--seed ${values.seed}: a whole number, please`);
 if (values.renderer !== undefined && !(RENDERERS as readonly string[]).includes(values.renderer)) {
@@ -62,7 +71,7 @@ const results: TrialResult[] = [];
 const windows: Record<string, unknown> = {};
 try {
   const worlds = new Worlds(cli);
-  for (let i = 0; i < trials; i++) {
+  for (let i = 0, landed = 0; i < maxTrials && (i < trials || landed < kills); i++) {
     if (i < RENDERERS.length) {
       const w = await worlds.get((values.renderer as Renderer | undefined) ?? rendererFor(i));
       windows[w.renderer] = Object.fromEntries(STAGES.map(([name], k) => [name, { stage_ms: w.stageMs[k], writes_ms: w.writeWindowMs[k]!.map(Math.round), changes: w.writeEvents[k] }]));
@@ -71,9 +80,10 @@ try {
     const world = await worlds.get(renderer);
     const r = await runTrial(cli, world, planTrial(world, base + i, fixedStage));
     results.push(r);
+    if (r.killedAtMs !== null) landed++;
     const where = r.killedAtMs === null ? 'ended first' : `killed at ${r.killedAtMs} ms, ${r.progress.done}/${r.progress.total} files`;
     const aim = 'delayMs' in r.at ? `${r.at.delayMs} ms` : `change #${r.at.afterWrites}`;
-    console.log(`${String(i + 1).padStart(4)}/${trials} seed ${r.seed} ${renderer.padEnd(15)} ${r.stageName.padEnd(14)} ${aim.padEnd(11)} ${where.padEnd(32)} ${r.mode}/${r.recovery} ${r.failures.length === 0 ? 'ok' : 'FAILED'}`);
+    console.log(`${String(i + 1).padStart(4)} seed ${r.seed} ${renderer.padEnd(15)} ${r.stageName.padEnd(14)} ${aim.padEnd(11)} ${where.padEnd(32)} ${r.mode}/${r.recovery} ${r.failures.length === 0 ? 'ok' : 'FAILED'}`);
     if (r.failures.length > 0) console.log(describeFailure(r));
   }
 } finally {

@@ -6,13 +6,14 @@
 import { formatDiagnostic } from '../text/diagnostics.ts';
 import { isMapping } from '../text/reader.ts';
 import { loadYaml } from '../text/yaml.ts';
+import { hideContent } from './hide-content.ts';
 import { sniffType } from './sniff.ts';
 import type { Part } from './types.ts';
 
 export function archiveParts(text: string, where: string): { parts: Part[]; warnings: string[] } {
   const warnings: string[] = [];
   const loaded = loadYaml(text, where);
-  for (const d of loaded.diagnostics) warnings.push(formatDiagnostic(d) + (d.severity === 'error' ? ' (the archive is ignored)' : ''));
+  for (const d of loaded.diagnostics) warnings.push(hideContent(formatDiagnostic(d), text) + (d.severity === 'error' ? ' (the archive is ignored)' : ''));
   if (!loaded.doc) return { parts: [], warnings };
   const v = loaded.doc.value;
   if (!Array.isArray(v)) {

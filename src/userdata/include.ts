@@ -45,7 +45,12 @@ export function cacheKey(url: string): string {
 /** The body of one include, or a reason it could not be had (no content in it). */
 export async function fetchInclude(line: IncludeLine, env: UserDataEnv): Promise<{ body: Buffer; record: IncludeRecord } | { problem: string; record: IncludeRecord }> {
   const record: IncludeRecord = { url: showUrl(line.url).slice(1, -1), once: line.once, fromCache: false, ok: false };
-  if (!/^https?:\/\//i.test(line.url)) return { problem: `${showUrl(line.url)} is not an http or https URL; not fetched`, record };
+  if (!/^https?:\/\//i.test(line.url)) {
+    // Only the scheme is shown: the line may be anything the user wrote (a password pasted into the wrong part).
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(line.url)?.[1];
+    const what = scheme === undefined ? 'a line that is not a URL' : `a URL with the scheme ${scheme.toLowerCase()}:`;
+    return { problem: `${what}; only http and https URLs are fetched`, record: { ...record, url: `(${what})` } };
+  }
   const key = cacheKey(line.url);
   if (line.once) {
     const cached = env.readCache?.(key) ?? null;

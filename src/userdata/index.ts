@@ -13,6 +13,7 @@
 import { formatDiagnostic, type Diagnostic } from '../text/diagnostics.ts';
 import { isMapping, type Mapping } from '../text/reader.ts';
 import { loadYaml } from '../text/yaml.ts';
+import { hideContent } from './hide-content.ts';
 import { archiveParts } from './archive.ts';
 import { Budget, gunzip } from './decode.ts';
 import { fetchInclude, includeLines } from './include.ts';
@@ -174,7 +175,7 @@ class Processing {
     }
     const loaded = loadYaml(text, where);
     const ignored = where === this.source ? ' (the cloud-config is ignored)' : ' (this part is ignored)';
-    for (const d of loaded.diagnostics) this.warn(`${located(d)}${d.severity === 'error' ? ignored : ''}`);
+    for (const d of loaded.diagnostics) this.warn(`${hideContent(located(d), text)}${d.severity === 'error' ? ignored : ''}`);
     if (!loaded.doc) return false;
     const doc = loaded.doc.value;
     if (doc === null || doc === undefined) return false;

@@ -41,6 +41,16 @@ describe('single-part formats', () => {
     assert.match(r.warnings[0] ?? '', /^user-data line 2 column 11: not valid YAML: .*\(the cloud-config is ignored\)$/);
     assert.doesNotMatch(r.warnings.join('\n'), /secret-value/);
   });
+  test('a line the YAML error would quote (a password missing its colon) is shown as "…"', async () => {
+    const r = await run('#cloud-config\nchpasswd:\n  expire: false\npassword hunter2-secret\n');
+    assert.equal(r.cloudConfig, null);
+    assert.match(r.warnings[0] ?? '', /^user-data line 4 column 1: not valid YAML: expected ":" after "…": /);
+    assert.doesNotMatch(r.warnings.join('\n'), /hunter2/);
+  });
+  test('an #include line that is no URL is not shown', async () => {
+    const r = await run('#include\nroot:hunter2-secret\nftp://h/x?t=1\n');
+    assert.deepEqual(r.warnings, ['user-data: a line that is not a URL; only http and https URLs are fetched', 'user-data: a URL with the scheme ftp:; only http and https URLs are fetched']);
+  });
   test('a cloud-config that is not a mapping', async () => {
     const r = await run('#cloud-config\n- a\n');
     assert.match(r.warnings[0] ?? '', /must be a mapping/);
@@ -219,7 +229,7 @@ describe('#include and #include-once', () => {
     const r = await run('#include http://h/missing?token=SECRET\nftp://h/x\n', env({ fetch: async (u) => (u.includes('missing') ? fetch(u) : Promise.reject(new Error('boom'))) }));
     assert.equal(r.warnings.length, 2);
     assert.match(r.warnings[0] ?? '', /"http:\/\/h\/missing\?…" answered HTTP 404/);
-    assert.match(r.warnings[1] ?? '', /not an http or https URL/);
+    assert.match(r.warnings[1] ?? '', /a URL with the scheme ftp:; only http and https URLs are fetched/);
     assert.doesNotMatch(r.warnings.join('\n'), /SECRET/);
   });
   test('a thrown fetch error is a warning', async () => {

@@ -18,12 +18,14 @@ import { textGenerator, treeGenerator, type FuzzTarget, type Generate } from '..
 const INSTANCE = { v1: { distro: 'debian', instance_id: 'i-123', local_hostname: 'h', region: 'r', platform: 'nocloud' }, ds: { meta_data: { a: [1, 2] } } };
 /** A marker planted in every input: no warning may repeat it (messages name parts, never their content). */
 const SECRET = 'S3cr3tMarker';
+/** A part's file name (a MIME header the user chose as its label) may be shown: it is how a message names the part. */
+const PART_FILE_NAME = /file "(?:[^"\\]|\\.)*"/g;
 
 async function run(input: Buffer): Promise<Verdict> {
   try {
     parseMime(input, 'user-data');
     const r = await processUserData(input, 'user-data', { stage: 'local', instanceData: INSTANCE });
-    for (const w of r.warnings) if (w.includes(SECRET)) return crash(`a warning quotes user-data content: ${w.slice(0, 200)}`);
+    for (const w of r.warnings) if (w.replace(PART_FILE_NAME, 'file "…"').includes(SECRET)) return crash(`a warning quotes user-data content: ${w.slice(0, 200)}`);
     return ACCEPTED;
   } catch (e) {
     return crash(describeError(e));

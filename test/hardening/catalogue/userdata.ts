@@ -77,7 +77,7 @@ const rows: Row<Input, ProcessedUserData>[] = [
 
   // --- includes
   { name: '#include loop through two URLs', input: { data: Buffer.from('#include\nhttp://a.example/1\n'), web: { 'http://a.example/1': '#include\nhttp://a.example/2\n', 'http://a.example/2': '#include\nhttp://a.example/1\n' } }, expect: { accepted: noConfig, warns: ['user-data part 9 (text/x-include-url): includes nested more than 8 deep'] } },
-  { name: '#include of a file:// URL is not read', input: { data: Buffer.from('#include\nfile:///etc/shadow\n'), web: {} }, expect: { accepted: noConfig, warns: ['user-data: "file:///etc/shadow" is not an http or https URL; not fetched'] } },
+  { name: '#include of a file:// URL is not read', input: { data: Buffer.from('#include\nfile:///etc/shadow\n'), web: {} }, expect: { accepted: noConfig, warns: ['user-data: a URL with the scheme file:; only http and https URLs are fetched'] } },
   { name: '#include of 500 URLs', input: { data: Buffer.from(`#include\n${Array.from({ length: 500 }, (_, i) => `http://a.example/${i}`).join('\n')}\n`), web: {} }, expect: { accepted: noConfig, warns: ['user-data: "http://a.example/499" answered HTTP 404; not included'] } },
   { name: '#include URL with a newline-free control character', input: { data: Buffer.from('#include\nhttp://a.example/\u0007x\n'), web: {} }, expect: { accepted: noConfig, warns: ['user-data: "http://a.example/\\u0007x" answered HTTP 404; not included'] } },
 
