@@ -102,9 +102,18 @@ function request(url: string, spec: RequestSpec): Promise<GetResult> {
     if (zone && !Object.keys(headers).some((k) => k.toLowerCase() === 'host')) headers['Host'] = u.host;
     const target = zone ? { hostname: `${u.hostname.slice(1, -1)}%${zone}` } : {};
     const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: spec.method, headers, timeout: spec.timeoutMs, ...target, ...(spec.signal ? { signal: spec.signal } : {}) });
-    const timer = setTimeout(() => req.destroy(new HttpError(url, `no complete answer within ${Math.round(spec.timeoutMs)} ms`)), spec.timeoutMs);
-    req.on('timeout', () => req.destroy(new HttpError(url, `no answer within ${Math.round(spec.timeoutMs)} ms`)));
+    let settled = false;
+    // A process that waited for the CPU (a busy host, a starved guest) can wake with its timer due and the answer already
+    // in the socket. Timers run before I/O callbacks, so the expiry waits one turn of the loop (setImmediate runs after
+    // them) and gives way to an answer that completed in that turn.
+    const expire = (message: string) =>
+      setImmediate(() => {
+        if (!settled) req.destroy(new HttpError(url, message));
+      });
+    const timer = setTimeout(() => expire(`no complete answer within ${Math.round(spec.timeoutMs)} ms`), spec.timeoutMs);
+    req.on('timeout', () => expire(`no answer within ${Math.round(spec.timeoutMs)} ms`));
     req.on('error', (e) => {
+      settled = true;
       clearTimeout(timer);
       reject(e instanceof HttpError ? e : new HttpError(url, e.message));
     });
@@ -113,6 +122,7 @@ function request(url: string, spec: RequestSpec): Promise<GetResult> {
       const location = res.headers.location;
       if (spec.redirects > 0 && status >= 300 && status < 400 && location !== undefined) {
         res.resume();
+        settled = true;
         clearTimeout(timer);
         resolve(request(withZone(new URL(location, u), u.hostname, zone), { ...spec, redirects: spec.redirects - 1 }));
         return;
@@ -125,11 +135,13 @@ function request(url: string, spec: RequestSpec): Promise<GetResult> {
         else chunks.push(c);
       });
       res.on('end', () => {
+        settled = true;
         clearTimeout(timer);
         const after = retryAfter(res.headers['retry-after']);
         resolve({ status, body: Buffer.concat(chunks), ...(after === undefined ? {} : { retryAfterMs: after }) });
       });
       res.on('error', (e) => {
+        settled = true;
         clearTimeout(timer);
         // node says only "aborted" when the server closes mid-body: say how much of what was announced came.
         const announced = res.headers['content-length'];
