@@ -6,7 +6,7 @@
  */
 import type { Diagnostic } from '../../../text/diagnostics.ts';
 import { isIPv4 } from '../../ip.ts';
-import { emptyLease, ipv4List, routesFromByteText, searchList, seconds, setMask, tidy, type Lease, type LeaseParse } from './lease.ts';
+import { emptyLease, ipv4List, isInterfaceName, routesFromByteText, searchList, seconds, setMask, tidy, type Lease, type LeaseParse } from './lease.ts';
 
 interface Token {
   kind: 'word' | 'string' | 'punct';
@@ -126,8 +126,7 @@ function statement(lease: Lease, words: readonly Token[]): string | undefined {
   const text = valueText(rest);
   switch (key) {
     case 'interface':
-      // The name is used with `ip` and under /sys/class/net: never a path.
-      if (text === '' || text === '.' || text === '..' || /[\s/:\0-\x1f]/.test(text)) return `interface ${JSON.stringify(text)} is not an interface name`;
+      if (!isInterfaceName(text)) return `interface ${JSON.stringify(text)} is not an interface name`;
       lease.interface = text;
       return undefined;
     case 'fixed-address':

@@ -12,6 +12,7 @@ import { isIPv4 } from '../../ip.ts';
 import {
   emptyLease,
   fillFromNamedOptions,
+  isInterfaceName,
   routesFromBytes,
   searchList,
   seconds,
@@ -49,8 +50,7 @@ export function parseDhcpcdDump(text: string, opts: { iface?: string; source?: s
   const get = (k: string) => values.get(k)?.value;
   for (const [k, v] of values) lease.options[k] = v.value;
   let iface = get('interface') ?? opts.iface;
-  // The name is used with `ip` and under /sys/class/net: never a path or a line break.
-  if (iface !== undefined && (iface === '.' || iface === '..' || /[\s/:\0-\x1f\x7f]/.test(iface))) {
+  if (iface !== undefined && !isInterfaceName(iface)) {
     diagnostics.push({ severity: 'warning', source, path: ['interface'], line: values.get('interface')?.line ?? 0, message: `${JSON.stringify(iface)} is not an interface name; ignored` });
     iface = opts.iface;
   }

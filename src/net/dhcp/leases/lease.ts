@@ -231,3 +231,11 @@ export function fillFromNamedOptions(lease: Lease, values: NamedOptions, routeKe
     break;
   }
 }
+
+/**
+ * A lease file's interface name as the kernel would take it: the name is used with `ip` and under
+ * /sys/class/net, so never a path, a line break or another control character, and at most 15 bytes.
+ */
+export function isInterfaceName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && Buffer.byteLength(name) <= 15 && !/[\s/:\0-\x1f\x7f]/.test(name);
+}
