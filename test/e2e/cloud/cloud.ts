@@ -15,16 +15,14 @@
  *   after(() => cloud.close());
  *   const r = await cloud.run(['ip', '-j', 'addr']);
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { startSandbox } from './sandbox.ts';
 import type {
   CloudSecrets,
   CloudSpec,
   CloudStackVrUpdate,
   ControllerRequest,
-  ControllerResponse,
   HttpRequestSeen,
   HttpRoute,
   ImdsSettings,
@@ -55,7 +53,6 @@ export type {
 import type { HttpFaultSettings } from './faults.ts';
 export type { HttpFault, HttpFaultSettings } from './faults.ts';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const CONTROLLER = fileURLToPath(new URL('./controller.ts', import.meta.url));
 
 /** What the cloud needs on the host; `missingCloudTools()` names what is not there, so tests can skip. */
@@ -72,20 +69,6 @@ export function missingCloudTools(): string | undefined {
   }
   return undefined;
 }
-
-const PRELUDE = `set -eu
-mount -t tmpfs -o mode=0755 tmpfs /run
-# Temporary files (tsx's cache, scratch dirs) stay in the sandbox's private /run. /tmp itself is not
-# hidden: the repository or the built CLI may live there (a CI checkout in a temp dir).
-mkdir -p /run/tmp && export TMPDIR=/run/tmp
-for d in /var/lib/dhcp /var/lib/dhcpcd; do [ -d "$d" ] && mount -t tmpfs -o mode=0755 tmpfs "$d"; done
-ip link set lo up
-ip netns add instance
-ip netns add cloud
-ip -n instance link set lo up
-ip -n cloud link set lo up
-exec ip netns exec cloud "$1" --import tsx "$2" "$3"
-`;
 
 export interface TestCloud {
   /** Run argv in the instance namespace (cwd: the repository). */
@@ -136,70 +119,8 @@ export interface TestCloud {
 export async function startCloud(spec: CloudSpec, opts: { startTimeoutMs?: number } = {}): Promise<TestCloud> {
   const missing = missingCloudTools();
   if (missing) throw new Error(`test cloud: ${missing}`);
-  const child: ChildProcessWithoutNullStreams = spawn(
-    '/usr/bin/unshare',
-    ['--mount', '--net', '--pid', '--fork', '--kill-child', '--mount-proc', '--', '/bin/sh', '-c', PRELUDE, 'cloud', process.execPath, CONTROLLER, JSON.stringify(spec)],
-    {
-      cwd: REPO,
-      env: { ...process.env, PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
-  let log = '';
-  child.stderr.on('data', (b: Buffer) => (log += b.toString('utf8')));
-  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const waiting = new Map<number, (r: ControllerResponse) => void>();
-  let exited = false;
-  void closed.then(() => {
-    exited = true;
-    for (const [id, w] of waiting) w({ id, ok: false, error: `the test cloud exited: ${log.slice(-2000)}` });
-    waiting.clear();
-  });
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    let r: ControllerResponse;
-    try {
-      r = JSON.parse(line) as ControllerResponse;
-    } catch {
-      log += `[stdout] ${line}\n`;
-      return;
-    }
-    waiting.get(r.id)?.(r);
-    waiting.delete(r.id);
-  });
-  const answer = (id: number) => new Promise<ControllerResponse>((resolve) => waiting.set(id, resolve));
-
-  const close = async () => {
-    if (!exited) {
-      child.kill('SIGKILL');
-      await closed;
-    }
-  };
-
-  // The start timer is cleared once the cloud answers: left running, it would keep the test process alive for its full length.
-  let startTimer: NodeJS.Timeout | undefined;
-  const ready = await Promise.race([
-    answer(0),
-    new Promise<ControllerResponse>((resolve) => {
-      startTimer = setTimeout(() => resolve({ id: 0, ok: false, error: 'the test cloud did not start in time' }), opts.startTimeoutMs ?? 30_000);
-    }),
-  ]);
-  clearTimeout(startTimer);
-  if (!ready.ok) {
-    await close();
-    throw new Error(`test cloud: ${ready.error}\n${log.slice(-4000)}`);
-  }
-
-  let next = 1;
-  const call = async (req: ControllerRequest): Promise<unknown> => {
-    if (exited) throw new Error(`the test cloud is closed: ${log.slice(-2000)}`);
-    const id = next++;
-    const p = answer(id);
-    child.stdin.write(`${JSON.stringify({ ...req, id })}\n`);
-    const r = await p;
-    if (!r.ok) throw new Error(`test cloud ${req.op}: ${r.error}`);
-    return r.result;
-  };
-
+  const sandbox = await startSandbox({ name: 'test cloud', controller: CONTROLLER, spec, namespaces: ['instance'], startTimeoutMs: opts.startTimeoutMs ?? 30_000 });
+  const call = (req: ControllerRequest) => sandbox.call(req);
   return {
     run: (argv, o = {}) => call({ op: 'run', argv, ...o }) as Promise<RunResult>,
     runNode: (script, args = [], o = {}) => call({ op: 'run', argv: [process.execPath, '--import', 'tsx', script, ...args], ...o }) as Promise<RunResult>,
@@ -222,7 +143,7 @@ export async function startCloud(spec: CloudSpec, opts: { startTimeoutMs?: numbe
     httpFaults: async (settings) => void (await call({ op: 'httpFaults', settings })),
     secrets: () => call({ op: 'secrets' }) as Promise<CloudSecrets>,
     dhcpLeases: () => call({ op: 'dhcpLeases' }) as Promise<string>,
-    log: () => log,
-    close,
+    log: sandbox.log,
+    close: sandbox.close,
   };
 }

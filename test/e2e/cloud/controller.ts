@@ -20,7 +20,8 @@ import { CloudStackVr, VR_METADATA_PORT, VR_PASSWORD_PORT } from './cloudstack-v
 import { Imds } from './imds.ts';
 import { sendImdsAnswer } from './imds-http.ts';
 import { blackholeCommands, HttpFaults, sendFaulty, type RealAnswer } from './faults.ts';
-import type { CloudSecrets, CloudSpec, ControllerRequest, ControllerResponse, HttpRequestSeen, HttpRoute, NicSpec, RunResult } from './types.ts';
+import type { CloudSecrets, CloudSpec, ControllerRequest, HttpRequestSeen, HttpRoute, NicSpec } from './types.ts';
+import { exec, must, send } from './controller-exec.ts';
 
 const LEASE_FILE = '/run/stratus-cloud-dnsmasq.leases';
 const spec = JSON.parse(process.argv[2] ?? '{}') as CloudSpec;
@@ -45,45 +46,6 @@ let replyDelay = spec.dhcpReplyDelaySeconds;
 /** Faults of the main HTTP port, set at run time (faults.ts). */
 const httpFaults = new HttpFaults();
 
-function send(r: ControllerResponse): void {
-  process.stdout.write(`${JSON.stringify(r)}\n`);
-}
-
-function exec(argv: readonly string[], timeoutMs = 30_000, env?: Record<string, string>): Promise<RunResult> {
-  const [cmd, ...args] = argv;
-  if (cmd === undefined) return Promise.reject(new Error('empty command'));
-  return new Promise((resolve, reject) => {
-    // Its own process group, so a timeout ends what it started too.
-    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-(child.pid ?? 0), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, timeoutMs);
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, timedOut });
-    });
-  });
-}
-
-async function must(argv: readonly string[]): Promise<string> {
-  const r = await exec(argv);
-  if (r.code !== 0) throw new Error(`${argv.join(' ')}: exit ${String(r.code)}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
 
 function maskOf(prefix: number): string {
   const bits = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;

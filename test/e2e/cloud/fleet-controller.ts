@@ -31,6 +31,7 @@ import {
   type FleetSpec,
 } from './fleet-types.ts';
 import type { ControllerResponse, RunResult } from './types.ts';
+import { exec, must, send } from './controller-exec.ts';
 
 const LEASE_FILE = '/run/stratus-fleet-dnsmasq.leases';
 const HOSTS_FILE = '/run/stratus-fleet-dhcp-hosts';
@@ -83,44 +84,6 @@ function watchLoopLag(): void {
   }, 50).unref();
 }
 
-function send(r: ControllerResponse): void {
-  process.stdout.write(`${JSON.stringify(r)}\n`);
-}
-
-function exec(argv: readonly string[], timeoutMs = 30_000, env?: Record<string, string>): Promise<RunResult> {
-  const [cmd, ...args] = argv;
-  if (cmd === undefined) return Promise.reject(new Error('empty command'));
-  return new Promise((resolve, reject) => {
-    // Its own process group, so a timeout ends what it started too (a DHCP client).
-    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-(child.pid ?? 0), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, timeoutMs);
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, timedOut });
-    });
-  });
-}
-
-async function must(argv: readonly string[]): Promise<void> {
-  const r = await exec(argv);
-  if (r.code !== 0) throw new Error(`${argv.join(' ')}: exit ${String(r.code)}: ${r.stderr.trim()}`);
-}
 
 /** Run `work` over `items`, `limit` at a time (ip commands: fast, but not a hundred processes at once). */
 async function bounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
